@@ -1,0 +1,28 @@
+using Oci.Build.Layout;
+using Oci.Build.Oci;
+
+namespace Oci.Build.Images;
+
+/// <summary>Base images from an OCI layout directory: <c>oci:DIR[:TAG]</c>.</summary>
+public sealed class LayoutBaseImageProvider(string baseDirectory) : IBaseImageProvider
+{
+    public bool Handles(string spec) => spec.StartsWith("oci:", StringComparison.Ordinal);
+
+    public BaseImage Resolve(string spec, Platform platform)
+    {
+        var (path, tag) = BaseImageResolver.SplitPathAndTag(spec["oci:".Length..]);
+        if (path.Length == 0)
+            throw new OciException(ErrorCodes.InvalidBaseImage, $"'{spec}' names no directory: use oci:DIR[:TAG].");
+        var layout = OciLayout.Open(Path.Combine(baseDirectory, path));
+        return FromLayout(layout, tag, platform, name: null);
+    }
+
+    internal static BaseImage FromLayout(OciLayout layout, string? tag, Platform platform, string? name, IDisposable? owner = null)
+    {
+        var entry = layout.FindManifest(tag);
+        var (descriptor, manifest, config) = ManifestSelector.Select(layout, entry, platform);
+        // A local base has no registry name, and its path is machine-specific: recording it would make the image digest
+        // depend on where the repository was cloned. Only the digest is recorded for it.
+        return new BaseImage(name, descriptor, manifest, config, layout, owner);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Oci.Build.Oci;
+
+namespace Oci.Build.Layers;
+
+/// <summary>
+/// Content-addressed store of layer blobs plus two indexes, so an unchanged layer is never tarred or compressed again:
+/// <list type="bullet">
+/// <item><c>selectors/</c>: hash of a layer's entry list (paths, sizes, times, modes) -> the layer it produced;</item>
+/// <item><c>compressed/</c>: diff_id + compression -> compressed blob. This also keeps a layer's digest stable when the
+/// runtime's gzip changes between SDK versions: the first compressed form of a tar wins.</item>
+/// </list>
+/// Writes are atomic (temp file + rename), so concurrent builds sharing a cache see whole entries or none.
+/// </summary>
+public sealed class LayerCache(string root)
+{
+    public string Root { get; } = Path.GetFullPath(root);
+
+    public string BlobPath(Digest digest) => Path.Combine(Root, "blobs", digest.Algorithm, digest.Hex);
+
+    public CachedLayer? FindBySelector(string selector) => Read(Path.Combine(Root, "selectors", selector + ".json"));
+
+    public CachedLayer? FindByDiffId(Digest diffId, LayerCompression compression) =>
+        Read(Path.Combine(Root, "compressed", $"{diffId.Hex}-{compression.Name}.json"));
+
+    public void Remember(string? selector, CachedLayer layer, LayerCompression compression)
+    {
+        Write(Path.Combine(Root, "compressed", $"{layer.DiffId.Hex}-{compression.Name}.json"), layer);
+        if (selector is not null) Write(Path.Combine(Root, "selectors", selector + ".json"), layer);
+    }
+
+    /// <summary>Moves a finished blob file into the store (or drops it when the store already has it).</summary>
+    public string Store(string tempFile, Digest digest)
+    {
+        var target = BlobPath(digest);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        if (File.Exists(target))
+        {
+            File.Delete(tempFile);
+            return target;
+        }
+        File.Move(tempFile, target, overwrite: true);
+        return target;
+    }
+
+    /// <summary>A scratch file inside the cache (same file system as the blobs, so storing it is a rename).</summary>
+    public string NewTempFile()
+    {
+        var directory = Path.Combine(Root, "tmp");
+        Directory.CreateDirectory(directory);
+        return Path.Combine(directory, Guid.NewGuid().ToString("N"));
+    }
+
+    private CachedLayer? Read(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            var layer = JsonSerializer.Deserialize<CachedLayer>(File.ReadAllBytes(path), OciJson.Options);
+            // A cache entry is only as good as its blob: a missing or truncated blob makes it a miss.
+            if (layer is null) return null;
+            var blob = new FileInfo(BlobPath(layer.Digest));
+            return blob.Exists && blob.Length == layer.Size ? layer : null;
+        }
+        catch (Exception ex) when (ex is JsonException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private static void Write(string path, CachedLayer layer)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(layer, OciJson.Options));
+        File.Move(temp, path, overwrite: true);
+    }
+}
+
+public sealed record CachedLayer(Digest DiffId, long UncompressedSize, Digest Digest, long Size, string MediaType);

@@ -1,0 +1,103 @@
+using System.Formats.Tar;
+using Oci.Build.IO;
+using Oci.Build.Layers;
+using Oci.Build.Oci;
+
+namespace Oci.Build.Layout;
+
+/// <summary>
+/// An OCI archive: a tar of an image layout (what <c>skopeo copy oci-archive:</c> and <c>podman load</c> read).
+/// Written reproducibly; read as hostile input (only the layout's own files, no links, no paths outside).
+/// </summary>
+public static class OciArchive
+{
+    /// <summary>Archives a layout directory into <paramref name="archivePath"/> (via a temporary file, replaced atomically).</summary>
+    public static void Write(string layoutDirectory, string archivePath, long unixTime = 0)
+    {
+        var layout = OciLayout.Open(layoutDirectory);
+        var entries = new List<LayerEntry>
+        {
+            LayerEntry.FromFile(OciLayout.LayoutFileName, Path.Combine(layout.Root, OciLayout.LayoutFileName)),
+            LayerEntry.FromFile(OciLayout.IndexFileName, Path.Combine(layout.Root, OciLayout.IndexFileName)),
+        };
+        var blobs = Path.Combine(layout.Root, OciLayout.BlobsDirectoryName);
+        foreach (var file in Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories))
+            entries.Add(LayerEntry.FromFile(Path.GetRelativePath(layout.Root, file), file) with { Executable = false });
+
+        var full = Path.GetFullPath(archivePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+                LayerTarBuilder.Write(new LayerSpec("oci-archive", entries), output, new TarSettings(unixTime));
+            AtomicDirectory.ReplaceFile(temp, full);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Extracts an OCI archive into <paramref name="destination"/> (which must not exist yet) and opens it as a layout.
+    /// Blob contents are verified later, when they are read through <see cref="OciLayout.OpenBlob"/>.
+    /// </summary>
+    public static OciLayout Extract(string archivePath, string destination, long maxTotalBytes = 64L << 30)
+    {
+        if (!File.Exists(archivePath))
+            throw new OciException(ErrorCodes.InvalidLayout, $"The OCI archive '{archivePath}' does not exist.");
+        Directory.CreateDirectory(destination);
+        long total = 0;
+        try
+        {
+            using var input = File.OpenRead(archivePath);
+            using var reader = new TarReader(input);
+            while (reader.GetNextEntry() is { } entry)
+            {
+                var name = SafeName(entry.Name, archivePath);
+                if (name is null) continue; // the root itself ("./")
+                switch (entry.EntryType)
+                {
+                    case TarEntryType.Directory:
+                        Directory.CreateDirectory(Path.Combine(destination, name));
+                        break;
+                    case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                        total += entry.Length;
+                        if (total > maxTotalBytes)
+                            throw new OciException(ErrorCodes.UnsafeArchiveEntry, $"'{archivePath}' unpacks to more than {maxTotalBytes} bytes; refusing it.");
+                        var target = Path.Combine(destination, name);
+                        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                        using (var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write))
+                            entry.DataStream?.CopyTo(output);
+                        break;
+                    default:
+                        throw new OciException(ErrorCodes.UnsafeArchiveEntry,
+                            $"'{archivePath}' contains '{entry.Name}' of type {entry.EntryType}; an OCI archive holds only files and directories.");
+                }
+            }
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
+        {
+            throw new OciException(ErrorCodes.InvalidLayout, $"'{archivePath}' is not a readable tar archive: {ex.Message}", ex);
+        }
+        return OciLayout.Open(destination);
+    }
+
+    private static string? SafeName(string name, string archivePath)
+    {
+        var trimmed = name.Replace('\\', '/');
+        while (trimmed.StartsWith("./", StringComparison.Ordinal)) trimmed = trimmed[2..];
+        trimmed = trimmed.TrimEnd('/');
+        if (trimmed.Length == 0 || trimmed == ".") return null;
+        var segments = trimmed.Split('/');
+        var allowed = trimmed is OciLayout.LayoutFileName or OciLayout.IndexFileName
+            || (segments[0] == OciLayout.BlobsDirectoryName && segments.Length <= 3 && segments.Skip(1).All(IsPlainSegment));
+        if (trimmed.StartsWith('/') || segments.Contains("..") || !allowed)
+            throw new OciException(ErrorCodes.UnsafeArchiveEntry, $"'{archivePath}' contains '{name}', which has no place in an OCI image layout; refusing the archive.");
+        return trimmed;
+    }
+
+    private static bool IsPlainSegment(string segment) => segment.Length is > 0 and <= 128 && segment.All(char.IsAsciiLetterOrDigit);
+}

@@ -1,0 +1,106 @@
+using Oci.Build.IO;
+using Oci.Build.Oci;
+
+namespace Oci.Build.Layout;
+
+/// <summary>
+/// Writes an OCI image layout atomically: everything goes into a private staging directory beside the destination, and
+/// only <see cref="Commit"/> swaps it into place. A failure at any point leaves the previous layout untouched, and the
+/// new layout holds exactly the blobs that were added (no stale blobs from earlier writes).
+/// </summary>
+public sealed class OciLayoutWriter : IDisposable
+{
+    private readonly HashSet<Digest> _blobs = [];
+    private bool _committed;
+
+    private OciLayoutWriter(string destination, string staging)
+    {
+        Destination = destination;
+        StagingRoot = staging;
+    }
+
+    public string Destination { get; }
+
+    public string StagingRoot { get; }
+
+    public static OciLayoutWriter Create(string destination)
+    {
+        var full = Path.GetFullPath(destination).TrimEnd(Path.DirectorySeparatorChar);
+        var parent = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(parent);
+        var staging = Path.Combine(parent, $".{Path.GetFileName(full)}.staging-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(staging);
+        return new OciLayoutWriter(full, staging);
+    }
+
+    public bool HasBlob(Digest digest) => _blobs.Contains(digest);
+
+    /// <summary>Writes a small document (manifest, config, index) and returns its descriptor.</summary>
+    public Descriptor WriteBlob(ReadOnlySpan<byte> content, string mediaType)
+    {
+        var descriptor = new Descriptor { MediaType = mediaType, Digest = Digest.Of(content), Size = content.Length };
+        if (_blobs.Add(descriptor.Digest))
+        {
+            var path = PrepareBlobPath(descriptor.Digest);
+            using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+            file.Write(content);
+        }
+        return descriptor;
+    }
+
+    /// <summary>Copies a blob this process built and trusts (the layer cache); its size is checked, its content is not re-read.</summary>
+    public void AddTrustedBlobFile(string sourcePath, Descriptor descriptor)
+    {
+        if (!_blobs.Add(descriptor.Digest)) return;
+        var length = new FileInfo(sourcePath).Length;
+        if (length != descriptor.Size)
+            throw new OciException(ErrorCodes.DigestMismatch, $"Cached blob '{sourcePath}' is {length} bytes, expected {descriptor.Size}; delete the cache directory and publish again.");
+        File.Copy(sourcePath, PrepareBlobPath(descriptor.Digest));
+    }
+
+    /// <summary>Streams a blob from <paramref name="source"/>, verifying its digest and size on the way; nothing is kept on a mismatch.</summary>
+    public void CopyBlob(IBlobSource source, Descriptor descriptor)
+    {
+        if (!_blobs.Add(descriptor.Digest)) return;
+        var path = PrepareBlobPath(descriptor.Digest);
+        try
+        {
+            using var input = source.OpenBlob(descriptor);
+            using var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            input.CopyTo(output, 1 << 17);
+        }
+        catch
+        {
+            _blobs.Remove(descriptor.Digest);
+            File.Delete(path);
+            throw;
+        }
+    }
+
+    /// <summary>Writes <c>oci-layout</c> and <c>index.json</c>, then replaces the destination with the staged layout.</summary>
+    public void Commit(ImageIndex index)
+    {
+        foreach (var manifest in index.Manifests)
+        {
+            if (!_blobs.Contains(manifest.Digest))
+                throw new InvalidOperationException($"index.json names {manifest.Digest}, which was not written to the layout.");
+        }
+        File.WriteAllText(Path.Combine(StagingRoot, OciLayout.LayoutFileName), $"{{\"imageLayoutVersion\":\"{MediaTypes.OciLayoutVersion}\"}}");
+        File.WriteAllBytes(Path.Combine(StagingRoot, OciLayout.IndexFileName), OciJson.Serialize(index));
+        AtomicDirectory.Replace(StagingRoot, Destination);
+        _committed = true;
+    }
+
+    public void Dispose()
+    {
+        if (!_committed && Directory.Exists(StagingRoot))
+            Directory.Delete(StagingRoot, recursive: true);
+    }
+
+    private string PrepareBlobPath(Digest digest)
+    {
+        var directory = Path.Combine(StagingRoot, OciLayout.BlobsDirectoryName, digest.Algorithm);
+        Directory.CreateDirectory(directory);
+        return Path.Combine(directory, digest.Hex);
+    }
+}

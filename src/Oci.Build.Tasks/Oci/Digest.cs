@@ -1,0 +1,53 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+
+namespace Oci.Build.Oci;
+
+/// <summary>A content digest such as <c>sha256:3b4c…</c>. Only sha256 is produced; sha512 is accepted when reading.</summary>
+public readonly partial record struct Digest(string Algorithm, string Hex)
+{
+    public override string ToString() => $"{Algorithm}:{Hex}";
+
+    /// <summary>The digest's hex part only, as used for blob file names.</summary>
+    public string Encoded => Hex;
+
+    public static Digest Sha256(ReadOnlySpan<byte> hash) => new("sha256", Convert.ToHexStringLower(hash));
+
+    public static Digest Of(ReadOnlySpan<byte> content) => Sha256(SHA256.HashData(content));
+
+    public static Digest Of(Stream content) => Sha256(SHA256.HashData(content));
+
+    public static Digest OfFile(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return Of(stream);
+    }
+
+    public static Digest Parse(string text) =>
+        TryParse(text, out var digest) ? digest : throw new FormatException($"'{text}' is not a valid digest (expected sha256:<64 lowercase hex digits>).");
+
+    public static bool TryParse(string? text, out Digest digest)
+    {
+        digest = default;
+        if (text is null) return false;
+        var match = Pattern().Match(text);
+        if (!match.Success) return false;
+        var algorithm = match.Groups[1].Value;
+        var hex = match.Groups[2].Value;
+        var expectedLength = algorithm switch { "sha256" => 64, "sha512" => 128, _ => -1 };
+        if (hex.Length != expectedLength) return false;
+        digest = new Digest(algorithm, hex);
+        return true;
+    }
+
+    /// <summary>A hash object of this digest's algorithm, for verifying content as it streams.</summary>
+    public IncrementalHash CreateHash() => Algorithm switch
+    {
+        "sha256" => IncrementalHash.CreateHash(HashAlgorithmName.SHA256),
+        "sha512" => IncrementalHash.CreateHash(HashAlgorithmName.SHA512),
+        _ => throw new NotSupportedException($"Digest algorithm '{Algorithm}' is not supported."),
+    };
+
+    [GeneratedRegex("^(sha256|sha512):([a-f0-9]+)$")]
+    private static partial Regex Pattern();
+}

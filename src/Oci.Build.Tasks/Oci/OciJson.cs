@@ -1,0 +1,66 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Oci.Build.Oci;
+
+/// <summary>
+/// The one way this product turns OCI documents into bytes and back. Output is compact, properties in declaration order,
+/// maps sorted by key (as Go's encoding/json does), so the same document always gives the same digest.
+/// </summary>
+public static class OciJson
+{
+    /// <summary>Documents larger than this are refused when read: a manifest or config is a few KiB, never megabytes.</summary>
+    public const int MaxDocumentSize = 4 * 1024 * 1024;
+
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // Go escapes <, > and & in JSON; the relaxed encoder keeps other characters readable. Either is valid JSON;
+        // what matters is that we always produce the same bytes.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new DigestJsonConverter() },
+        WriteIndented = false,
+    };
+
+    public static byte[] Serialize<T>(T document) => JsonSerializer.SerializeToUtf8Bytes(document, Options);
+
+    public static T Deserialize<T>(ReadOnlySpan<byte> json, string what)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, Options)
+                ?? throw new OciException(ErrorCodes.InvalidDocument, $"The {what} is empty (JSON null).");
+        }
+        catch (JsonException ex)
+        {
+            throw new OciException(ErrorCodes.InvalidDocument, $"The {what} is not a valid OCI document: {ex.Message}", ex);
+        }
+    }
+}
+
+public sealed class DigestJsonConverter : JsonConverter<Digest>
+{
+    public override Digest Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var text = reader.GetString();
+        return Digest.TryParse(text, out var digest) ? digest : throw new JsonException($"'{text}' is not a valid digest.");
+    }
+
+    public override void Write(Utf8JsonWriter writer, Digest value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
+}
+
+/// <summary>Writes string maps with keys in ordinal order so annotations and labels serialize the same way every time.</summary>
+public sealed class SortedStringMapConverter : JsonConverter<IReadOnlyDictionary<string, string>>
+{
+    public override IReadOnlyDictionary<string, string>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        JsonSerializer.Deserialize<Dictionary<string, string>>(ref reader, options);
+
+    public override void Write(Utf8JsonWriter writer, IReadOnlyDictionary<string, string> value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        foreach (var (key, text) in value.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+            writer.WriteString(key, text);
+        writer.WriteEndObject();
+    }
+}

@@ -1,0 +1,125 @@
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+using Oci.Build.Images;
+using Oci.Build.Layers;
+using Oci.Build.Oci;
+
+namespace Oci.Build.Tasks;
+
+/// <summary>Turns the publish folder into an OCI image layout. Glue only: read items, call <see cref="ImagePublisher"/>, report.</summary>
+public sealed class BuildOciImage : OciTask
+{
+    [Required] public string PublishDirectory { get; set; } = "";
+    [Required] public string ProjectDirectory { get; set; } = "";
+    [Required] public string Repository { get; set; } = "";
+    [Required] public string LayoutPath { get; set; } = "";
+    [Required] public string CacheDirectory { get; set; } = "";
+    [Required] public string RuntimeIdentifier { get; set; } = "";
+
+    public ITaskItem[] PublishFiles { get; set; } = [];
+    public string[] RuntimePackIds { get; set; } = [];
+    public ITaskItem[] CustomLayers { get; set; } = [];
+    public string? BaseImage { get; set; }
+    public string? Registry { get; set; }
+    public string[] Tags { get; set; } = [];
+    public string? WorkingDirectory { get; set; }
+    public string? User { get; set; }
+    public ITaskItem[] Ports { get; set; } = [];
+    public ITaskItem[] EnvironmentVariables { get; set; } = [];
+    public ITaskItem[] Labels { get; set; } = [];
+    public string[] AppCommand { get; set; } = [];
+    public string[] AppCommandArgs { get; set; } = [];
+    public string[] DefaultArgs { get; set; } = [];
+    public string? SourceDateEpoch { get; set; }
+    public string? Created { get; set; }
+    public string? Layering { get; set; }
+    public string? Compression { get; set; }
+
+    [Output] public ITaskItem? GeneratedContainer { get; private set; }
+    [Output] public string? ManifestDigest { get; private set; }
+
+    protected override void Run()
+    {
+        var repository = Repository.Trim();
+        if (!ImageReference.IsValidRepository(repository))
+            throw new OciException(ErrorCodes.InvalidSetting,
+                $"ContainerRepository '{Repository}' is not a valid repository name: use lowercase letters, digits and separators (. _ - /), e.g. contoso/orders.");
+        var tags = Tags.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        if (tags.Count == 0) tags.Add("latest");
+        var badTag = tags.FirstOrDefault(t => !ImageReference.IsValidTag(t));
+        if (badTag is not null)
+            throw new OciException(ErrorCodes.InvalidSetting, $"Container image tag '{badTag}' is not valid: use up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'.");
+
+        var entrypoint = AppCommand.Concat(AppCommandArgs).ToList();
+        var settings = new ImageSettings
+        {
+            Repository = repository,
+            Registry = NullIfEmpty(Registry),
+            Tags = tags,
+            Platform = Platform.FromRuntimeIdentifier(RuntimeIdentifier),
+            Created = TimestampSetting.Resolve(SourceDateEpoch, Created),
+            WorkingDirectory = NullIfEmpty(WorkingDirectory) ?? "/app",
+            Entrypoint = entrypoint.Count > 0 ? entrypoint : null,
+            Cmd = DefaultArgs.Length > 0 ? DefaultArgs : (entrypoint.Count > 0 ? [] : null),
+            User = NullIfEmpty(User),
+            Environment = EnvironmentVariables.Select(i => new KeyValuePair<string, string>(i.ItemSpec, i.GetMetadata("Value"))).ToList(),
+            Ports = Ports.Select(FormatPort).ToList(),
+            Labels = Labels.GroupBy(i => i.ItemSpec).ToDictionary(g => g.Key, g => g.Last().GetMetadata("Value")),
+        };
+
+        var runtimePacks = new HashSet<string>(RuntimePackIds, StringComparer.OrdinalIgnoreCase);
+        var classified = new Dictionary<string, PublishedFileKind>(StringComparer.Ordinal);
+        foreach (var file in PublishFiles)
+        {
+            var relative = (file.GetMetadata("RelativePath") is { Length: > 0 } r ? r : file.GetMetadata("DestinationSubPath")).Replace('\\', '/');
+            if (relative.Length == 0) continue;
+            classified[relative] = PublishedFile.Classify(file.GetMetadata("NuGetPackageId"), file.GetMetadata("ReferenceSourceTarget"),
+                file.GetMetadata("MSBuildSourceProjectFile"), runtimePacks);
+        }
+
+        var request = new ImagePublishRequest
+        {
+            PublishDirectory = PublishDirectory,
+            ClassifiedFiles = classified,
+            BaseImage = NullIfEmpty(BaseImage),
+            BaseDirectory = ProjectDirectory,
+            Settings = settings,
+            Layering = ParseLayering(Layering),
+            CustomLayers = CustomLayers.GroupBy(i => i.ItemSpec, StringComparer.Ordinal)
+                .Select(g => new CustomLayer(g.Key, g.SelectMany(i => i.GetMetadata("Glob").Split(['|', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    .Select(p => new Glob(p)).ToList()))
+                .ToList(),
+            Compression = LayerCompression.Parse(Compression),
+            LayoutPath = LayoutPath,
+            CacheDirectory = CacheDirectory,
+        };
+
+        var result = new ImagePublisher(this).Publish(request);
+        ManifestDigest = result.Manifest.Digest.ToString();
+        var item = new TaskItem(result.Name);
+        item.SetMetadata("ManifestDigest", ManifestDigest);
+        item.SetMetadata("ConfigDigest", result.Config.Digest.ToString());
+        item.SetMetadata("LayoutPath", result.LayoutPath);
+        item.SetMetadata("LayerNames", string.Join(";", result.Layers.Where(l => l.Origin != "base").Select(l => l.Name)));
+        item.SetMetadata("Repository", result.Name);
+        item.SetMetadata("Registry", settings.Registry ?? "");
+        item.SetMetadata("Tags", string.Join(";", result.Tags));
+        item.SetMetadata("Platform", result.Platform.ToString());
+        GeneratedContainer = item;
+    }
+
+    private static LayeringMode ParseLayering(string? value) => NullIfEmpty(value)?.ToLowerInvariant() switch
+    {
+        null or "layered" => LayeringMode.Layered,
+        "single" => LayeringMode.Single,
+        _ => throw new OciException(ErrorCodes.InvalidSetting, $"ContainerLayering '{value}' is not supported: use Layered or Single."),
+    };
+
+    private static string FormatPort(ITaskItem item)
+    {
+        var type = item.GetMetadata("Type") is { Length: > 0 } t ? t.Trim().ToLowerInvariant() : "tcp";
+        if (!int.TryParse(item.ItemSpec, out var port) || port is < 1 or > 65535 || type is not ("tcp" or "udp"))
+            throw new OciException(ErrorCodes.InvalidSetting, $"ContainerPort '{item.ItemSpec}' (Type '{type}') is not valid: use a number from 1 to 65535 and Type tcp or udp.");
+        return $"{port}/{type}";
+    }
+}

@@ -1,0 +1,19 @@
+using Microsoft.Build.Framework;
+using Oci.Build.Layout;
+
+namespace Oci.Build.Tasks;
+
+/// <summary>Writes an OCI archive (a reproducible tar of a layout) for <c>ContainerArchiveOutputPath</c>.</summary>
+public sealed class WriteOciArchive : OciTask
+{
+    [Required] public string LayoutPath { get; set; } = "";
+    [Required] public string ArchivePath { get; set; } = "";
+    public string? SourceDateEpoch { get; set; }
+    public string? Created { get; set; }
+
+    protected override void Run()
+    {
+        OciArchive.Write(LayoutPath, ArchivePath, TimestampSetting.Resolve(SourceDateEpoch, Created).ToUnixTimeSeconds());
+        ((Oci.IBuildLog)this).Info($"  archive: {Path.GetFullPath(ArchivePath)}");
+    }
+}
