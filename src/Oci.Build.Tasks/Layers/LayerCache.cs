@@ -29,16 +29,14 @@ public sealed class LayerCache(string root)
         if (selector is not null) Write(Path.Combine(Root, "selectors", selector + ".json"), layer);
     }
 
-    /// <summary>Moves a finished blob file into the store (or drops it when the store already has it).</summary>
+    /// <summary>
+    /// Moves a finished, just-verified blob file into the store. It always replaces what is there: a file already at that
+    /// name may be a damaged copy (that is why the layer was rebuilt), and the rename is atomic for concurrent readers.
+    /// </summary>
     public string Store(string tempFile, Digest digest)
     {
         var target = BlobPath(digest);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        if (File.Exists(target))
-        {
-            File.Delete(tempFile);
-            return target;
-        }
         File.Move(tempFile, target, overwrite: true);
         return target;
     }
