@@ -1,0 +1,34 @@
+using System.Text.Json.Nodes;
+using Oci.Build.Layout;
+using Oci.Build.Oci;
+using Oci.Build.Tests.Infrastructure;
+
+namespace Oci.Build.Tests.Integration;
+
+/// <summary>HelloOci published once (with an OCI archive) and shared by the tests that only read the result.</summary>
+public sealed class PublishedHelloOci : IDisposable
+{
+    public PublishedHelloOci()
+    {
+        Sample = new SampleProject();
+        ArchivePath = Path.Combine(Sample.Directory, "..", "hello.tar");
+        Result = Sample.Publish(new Dictionary<string, string> { ["ContainerArchiveOutputPath"] = ArchivePath });
+        Result.EnsureSuccess("dotnet publish HelloOci");
+        Layout = OciLayout.Open(Sample.LayoutPath);
+        ManifestDescriptor = Layout.FindManifest("latest");
+        Manifest = OciJson.Deserialize<ImageManifest>(File.ReadAllBytes(Layout.BlobPath(ManifestDescriptor.Digest)), "manifest");
+        Config = JsonNode.Parse(File.ReadAllBytes(Layout.BlobPath(Manifest.Config.Digest)))!.AsObject();
+        Summary = JsonNode.Parse(File.ReadAllText(Sample.SummaryPath))!.AsObject();
+    }
+
+    public SampleProject Sample { get; }
+    public string ArchivePath { get; }
+    public ProcessResult Result { get; }
+    public OciLayout Layout { get; }
+    public Descriptor ManifestDescriptor { get; }
+    public ImageManifest Manifest { get; }
+    public JsonObject Config { get; }
+    public JsonObject Summary { get; }
+
+    public void Dispose() => Sample.Dispose();
+}

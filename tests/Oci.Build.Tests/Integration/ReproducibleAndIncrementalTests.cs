@@ -1,0 +1,68 @@
+using System.Text.Json.Nodes;
+using Oci.Build.Layout;
+using Oci.Build.Oci;
+using Oci.Build.Tests.Infrastructure;
+
+namespace Oci.Build.Tests.Integration;
+
+[Collection("Publish")]
+public sealed class ReproducibleAndIncrementalTests
+{
+    private static JsonObject Summary(SampleProject sample) => JsonNode.Parse(File.ReadAllText(sample.SummaryPath))!.AsObject();
+
+    private static Dictionary<string, string> LayerDigests(SampleProject sample) =>
+        Summary(sample)["layers"]!.AsArray().ToDictionary(l => l!["name"]!.GetValue<string>(), l => l!["digest"]!.GetValue<string>());
+
+    [Fact]
+    public void Two_clean_publishes_in_different_folders_give_the_same_digest()
+    {
+        using var first = new SampleProject();
+        using var second = new SampleProject();
+        first.Publish().EnsureSuccess("first publish");
+        second.Publish().EnsureSuccess("second publish");
+        Assert.NotEqual(first.Directory, second.Directory);
+        Assert.Equal(Summary(first)["manifestDigest"]!.GetValue<string>(), Summary(second)["manifestDigest"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Source_date_epoch_is_the_one_timestamp_of_the_image()
+    {
+        using var sample = new SampleProject();
+        sample.Publish(environment: new Dictionary<string, string?> { ["SOURCE_DATE_EPOCH"] = "1700000000" }).EnsureSuccess("publish");
+        var layout = OciLayout.Open(sample.LayoutPath);
+        var manifest = OciJson.Deserialize<ImageManifest>(File.ReadAllBytes(layout.BlobPath(layout.FindManifest("latest").Digest)), "manifest");
+        var config = JsonNode.Parse(File.ReadAllBytes(layout.BlobPath(manifest.Config.Digest)))!;
+        Assert.Equal("2023-11-14T22:13:20Z", config["created"]!.GetValue<string>());
+        Assert.All(config["history"]!.AsArray().Skip(1), h => Assert.Equal("2023-11-14T22:13:20Z", h!["created"]!.GetValue<string>()));
+        Assert.Equal("2023-11-14T22:13:20Z", manifest.Annotations![AnnotationKeys.Created]);
+
+        var appLayer = manifest.Layers[^1];
+        using var tar = new System.Formats.Tar.TarReader(new System.IO.Compression.GZipStream(File.OpenRead(layout.BlobPath(appLayer.Digest)), System.IO.Compression.CompressionMode.Decompress));
+        while (tar.GetNextEntry() is { } entry)
+            Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1700000000), entry.ModificationTime);
+    }
+
+    [Fact]
+    public void A_republish_reuses_every_layer_and_a_one_line_change_changes_only_the_app_layer()
+    {
+        using var sample = new SampleProject();
+        sample.Publish().EnsureSuccess("first publish");
+        var before = LayerDigests(sample);
+        var digestBefore = Summary(sample)["manifestDigest"]!.GetValue<string>();
+
+        var again = sample.Publish().EnsureSuccess("no-change republish");
+        Assert.Equal(digestBefore, Summary(sample)["manifestDigest"]!.GetValue<string>());
+        Assert.Contains("(Unchanged)", again.Output);
+        Assert.DoesNotContain("(Built)", again.Output);
+
+        var program = sample.Combine("Program.cs");
+        File.WriteAllText(program, File.ReadAllText(program).Replace("Hello from HelloOci", "Hello again from HelloOci"));
+        sample.Publish().EnsureSuccess("republish after a one-line change");
+        var after = LayerDigests(sample);
+
+        Assert.Equal(before["base"], after["base"]);
+        Assert.Equal(before["runtime"], after["runtime"]);
+        Assert.NotEqual(before["app"], after["app"]);
+        Assert.NotEqual(digestBefore, Summary(sample)["manifestDigest"]!.GetValue<string>());
+    }
+}
