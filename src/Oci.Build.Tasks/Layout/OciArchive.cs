@@ -12,20 +12,34 @@ namespace Oci.Build.Layout;
 public static class OciArchive
 {
     /// <summary>Archives a layout directory into <paramref name="archivePath"/> (via a temporary file, replaced atomically).</summary>
-    public static void Write(string layoutDirectory, string archivePath, long unixTime = 0)
+    /// <param name="imageName">
+    /// When given (e.g. <c>contoso/orders</c>), the archive's index.json holds one entry per image, named with the full
+    /// reference of its first tag (<c>contoso/orders:1.0</c>). Loaders that take the whole archive (<c>podman load</c>)
+    /// refuse an index with several entries, even for one image under several tags, and name what they load from that
+    /// annotation. Without it, index.json is copied as it is.
+    /// </param>
+    public static void Write(string layoutDirectory, string archivePath, long unixTime = 0, string? imageName = null)
     {
         var layout = OciLayout.Open(layoutDirectory);
+        var full = Path.GetFullPath(archivePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var indexFile = Path.Combine(layout.Root, OciLayout.IndexFileName);
+        string? rewrittenIndex = null;
+        if (imageName is not null)
+        {
+            rewrittenIndex = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.index.json");
+            File.WriteAllBytes(rewrittenIndex, OciJson.Serialize(OneEntryPerImage(layout.Index, imageName)));
+            indexFile = rewrittenIndex;
+        }
         var entries = new List<LayerEntry>
         {
             LayerEntry.FromFile(OciLayout.LayoutFileName, Path.Combine(layout.Root, OciLayout.LayoutFileName)),
-            LayerEntry.FromFile(OciLayout.IndexFileName, Path.Combine(layout.Root, OciLayout.IndexFileName)),
+            LayerEntry.FromFile(OciLayout.IndexFileName, indexFile),
         };
         var blobs = Path.Combine(layout.Root, OciLayout.BlobsDirectoryName);
         foreach (var file in Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories))
             entries.Add(LayerEntry.FromFile(Path.GetRelativePath(layout.Root, file), file) with { Executable = false });
 
-        var full = Path.GetFullPath(archivePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -38,7 +52,21 @@ public static class OciArchive
             File.Delete(temp);
             throw;
         }
+        finally
+        {
+            if (rewrittenIndex is not null) File.Delete(rewrittenIndex);
+        }
     }
+
+    private static ImageIndex OneEntryPerImage(ImageIndex index, string imageName) => index with
+    {
+        Manifests = index.Manifests
+            .GroupBy(m => m.Digest)
+            .Select(g => g.First() is var first && first.Annotation(AnnotationKeys.RefName) is { } tag && !tag.Contains(':') && !tag.Contains('/')
+                ? first.WithAnnotation(AnnotationKeys.RefName, $"{imageName}:{tag}")
+                : g.First())
+            .ToList(),
+    };
 
     /// <summary>
     /// Extracts an OCI archive into <paramref name="destination"/> (which must not exist yet) and opens it as a layout.

@@ -10,10 +10,12 @@ public sealed class WriteOciArchive : OciTask
     [Required] public string ArchivePath { get; set; } = "";
     public string? SourceDateEpoch { get; set; }
     public string? Created { get; set; }
+    /// <summary>The image name (repository, with registry when pushing): the archive names its image <c>NAME:FIRSTTAG</c>.</summary>
+    public string? ImageName { get; set; }
 
     protected override void Run()
     {
-        OciArchive.Write(LayoutPath, ArchivePath, TimestampSetting.Resolve(SourceDateEpoch, Created).ToUnixTimeSeconds());
+        OciArchive.Write(LayoutPath, ArchivePath, TimestampSetting.Resolve(SourceDateEpoch, Created).ToUnixTimeSeconds(), NullIfEmpty(ImageName));
         ((Oci.IBuildLog)this).Info($"  archive: {Path.GetFullPath(ArchivePath)}");
     }
 }

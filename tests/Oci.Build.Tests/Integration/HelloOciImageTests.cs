@@ -96,9 +96,23 @@ public sealed class HelloOciImageTests(PublishedHelloOci published) : IClassFixt
         Assert.Equal(digest, JsonNode.Parse(inspect.StandardOutput)!["Digest"]!.GetValue<string>());
 
         using var copy = new TempDirectory("skopeo");
-        ProcessRunner.Run("skopeo", "copy", $"oci-archive:{published.ArchivePath}:1.0.0", $"oci:{copy.Path}/out:copied").EnsureSuccess("skopeo copy oci-archive");
+        ProcessRunner.Run("skopeo", "copy", $"oci-archive:{published.ArchivePath}:samples/hello-oci:1.0.0", $"oci:{copy.Path}/out:copied").EnsureSuccess("skopeo copy oci-archive");
         var copied = JsonNode.Parse(ProcessRunner.Run("skopeo", "inspect", $"oci:{copy.Path}/out:copied").EnsureSuccess("skopeo inspect copy").StandardOutput)!;
         Assert.Equal(digest, copied["Digest"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Podman_loads_the_archive_under_the_image_name()
+    {
+        using var storage = new TempDirectory("podman");
+        // podman refuses a runroot path longer than 50 characters.
+        var runroot = Path.Combine("/tmp", "ocib-" + Guid.NewGuid().ToString("N")[..8]);
+        using var cleanup = new DeleteOnDispose(runroot);
+        string[] store = ["--root", storage.Combine("root"), "--runroot", runroot, "--storage-driver", "vfs"];
+        var load = ProcessRunner.Run("podman", [.. store, "load", "-i", published.ArchivePath]).EnsureSuccess("podman load");
+        Assert.Contains("samples/hello-oci:1.0.0", load.Output);
+        var images = ProcessRunner.Run("podman", [.. store, "images", "--format", "{{.Repository}}:{{.Tag}} {{.Digest}}"]).EnsureSuccess("podman images");
+        Assert.Contains($"localhost/samples/hello-oci:1.0.0 {published.ManifestDescriptor.Digest}", images.StandardOutput);
     }
 
     [Fact]
@@ -136,5 +150,13 @@ public sealed class HelloOciImageTests(PublishedHelloOci published) : IClassFixt
         var names = new List<string>();
         while (reader.GetNextEntry() is { } entry) names.Add(entry.Name);
         return names;
+    }
+
+    private sealed class DeleteOnDispose(string path) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        }
     }
 }
