@@ -41,10 +41,13 @@ public sealed class SampleProject : IDisposable
 
     public string Combine(params string[] parts) => Path.Combine([Directory, .. parts]);
 
-    /// <summary>Runs <c>dotnet publish -c Release</c> with extra <c>-p:</c> properties.</summary>
+    /// <summary>
+    /// Runs <c>dotnet publish NAME -c Release</c> with extra <c>-p:</c> properties from the folder above the project, as the
+    /// README does from the repository root (relative paths inside the targets must not depend on the current folder).
+    /// </summary>
     public ProcessResult Publish(IDictionary<string, string>? properties = null, IDictionary<string, string?>? environment = null)
     {
-        var arguments = new List<string> { "publish", ProjectFile, "-c", "Release", "-nodeReuse:false", "-v:n", "-clp:NoSummary" };
+        var arguments = new List<string> { "publish", Name, "-c", "Release", "-nodeReuse:false", "-v:n", "-clp:NoSummary" };
         foreach (var (key, value) in properties ?? new Dictionary<string, string>())
             arguments.Add($"-p:{key}={value}");
         var env = new Dictionary<string, string?>
@@ -56,7 +59,7 @@ public sealed class SampleProject : IDisposable
             ["SOURCE_DATE_EPOCH"] = null,
         };
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>()) env[key] = value;
-        return ProcessRunner.Run("dotnet", arguments, Directory, env, timeout: TimeSpan.FromMinutes(8));
+        return ProcessRunner.Run("dotnet", arguments, _root.Path, env, timeout: TimeSpan.FromMinutes(8));
     }
 
     public void Dispose() => _root.Dispose();
