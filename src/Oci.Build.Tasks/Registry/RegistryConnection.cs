@@ -54,7 +54,7 @@ public sealed class RegistryConnection(RegistryEndpoint endpoint, RegistryTransp
                 throw Unreachable(ex);
             }
 
-            if (response.StatusCode == HttpStatusCode.Unauthorized && authRounds < 2)
+            if (response.StatusCode == HttpStatusCode.Unauthorized && authRounds < 1)
             {
                 authRounds++;
                 var retry = await authenticator.OnUnauthorizedAsync(response, scopes, authorization, cancellationToken).ConfigureAwait(false);

@@ -39,8 +39,9 @@ public sealed class BlobUploader(RegistryClient client, UploadOptions options, I
     private RetryPolicy Retry => client.Connection.Transport.Options.Retry;
 
     /// <param name="open">Opens the blob's content as a seekable stream (a layout file).</param>
-    /// <param name="mountFrom">A repository on the same registry to mount from, or null.</param>
-    public async Task<BlobPushResult> PushAsync(string repository, Descriptor blob, Func<Stream> open, string? mountFrom,
+    /// <param name="chooseMountSource">Picks a repository on the same registry to mount from (or null); asked after the HEAD,
+    /// when the token for the push (and what it grants) is known.</param>
+    public async Task<BlobPushResult> PushAsync(string repository, Descriptor blob, Func<Stream> open, Func<string?> chooseMountSource,
         IReadOnlyList<RegistryScope> scopes, CancellationToken cancellationToken)
     {
         if (await client.BlobExistsAsync(repository, blob.Digest, scopes, cancellationToken).ConfigureAwait(false))
@@ -50,6 +51,7 @@ public sealed class BlobUploader(RegistryClient client, UploadOptions options, I
         }
 
         Uri? session = null;
+        var mountFrom = chooseMountSource();
         if (mountFrom is not null)
         {
             var (mounted, location) = await TryMountAsync(repository, blob.Digest, mountFrom, scopes, cancellationToken).ConfigureAwait(false);

@@ -53,8 +53,8 @@ public sealed class ImagePusher(RegistryClient client, IBuildLog log, PushOption
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var from = MountSource(sources, scopes, deniedSources);
-                return await uploader.PushAsync(repository, blob, () => OpenSeekable(source, blob), from, scopes, cancellationToken).ConfigureAwait(false);
+                return await uploader.PushAsync(repository, blob, () => OpenSeekable(source, blob), () => MountSource(sources, scopes, deniedSources),
+                    scopes, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
