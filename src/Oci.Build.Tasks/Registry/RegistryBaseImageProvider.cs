@@ -25,6 +25,7 @@ public sealed class RegistryBaseImageProvider(RegistryResolver resolver, Registr
         var blobs = new RegistryBlobSource(name, context, cache, log);
 
         Descriptor root;
+        var from = "the local cache";
         if (reference.Digest is { } pinned && blobs.TryGetBlobPath(pinned) is { } cached)
         {
             // Pinned and cached: the digest is the trust anchor, so the cached bytes are as good as the registry's.
@@ -36,12 +37,13 @@ public sealed class RegistryBaseImageProvider(RegistryResolver resolver, Registr
         }
         else
         {
-            root = FetchRoot(reference, name, blobs);
+            (root, var location) = FetchRoot(reference, name, blobs);
+            from = location.ToString();
         }
 
         var (descriptor, manifest, config) = ManifestSelector.Select(blobs, root, platform);
         blobs.PrefetchAsync(manifest.Layers, parallelism, CancellationToken.None).GetAwaiter().GetResult();
-        log.Info($"Base image {reference} -> {descriptor.Digest} (from {name.Primary}{(name.How is null ? "" : ", " + name.How)})");
+        log.Info($"Base image {reference} -> {descriptor.Digest} (from {from}{(name.How is null ? "" : ", " + name.How)})");
         return new BaseImage(reference.ToString(), descriptor, manifest, config, blobs);
     }
 
@@ -50,7 +52,7 @@ public sealed class RegistryBaseImageProvider(RegistryResolver resolver, Registr
             .GetManifestAsync(location.Repository, reference.ManifestReference, [RegistryScope.Pull(location.Repository)], CancellationToken.None)
             .GetAwaiter().GetResult();
 
-    private Descriptor FetchRoot(ImageReference reference, ResolvedName name, RegistryBlobSource blobs)
+    private (Descriptor, RegistryLocation) FetchRoot(ImageReference reference, ResolvedName name, RegistryBlobSource blobs)
     {
         OciException? last = null;
         foreach (var location in name.Locations)
@@ -60,7 +62,7 @@ public sealed class RegistryBaseImageProvider(RegistryResolver resolver, Registr
                 var document = FetchOne(location, reference);
                 blobs.StoreDocument(document.Content, document.Digest);
                 if (location.Endpoint.IsMirror) log.Detail($"Base image {reference}: manifest from mirror {location}");
-                return document.Descriptor;
+                return (document.Descriptor, location);
             }
             catch (OciException ex) when (location != name.Locations[^1] && ex.Code is not ErrorCodes.RegistryDigestMismatch)
             {
