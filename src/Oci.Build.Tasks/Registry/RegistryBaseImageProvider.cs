@@ -15,7 +15,10 @@ namespace Oci.Build.Registry;
 public sealed class RegistryBaseImageProvider(RegistryResolver resolver, RegistryContext context, LayerCache cache, IBuildLog log, int parallelism = 3)
     : IBaseImageProvider
 {
-    public bool Handles(string spec) =>
+    public bool Handles(string spec) => IsRegistryReference(spec);
+
+    /// <summary>True for <c>registry/repository[:tag][@digest]</c> (and not for the local <c>oci:</c> / <c>oci-archive:</c> forms).</summary>
+    public static bool IsRegistryReference(string spec) =>
         !spec.StartsWith("oci:", StringComparison.Ordinal) && !spec.StartsWith("oci-archive:", StringComparison.Ordinal) && ImageReference.TryParse(spec, out _, out _);
 
     public BaseImage Resolve(string spec, Platform platform)

@@ -29,9 +29,7 @@ public sealed class RegistryBaseImages(RegistrySettings settings, IBuildLog log,
 
     private sealed class LazyProvider(RegistryBaseImages owner) : IBaseImageProvider
     {
-        private readonly RegistryBaseImageProvider _shape = new(null!, null!, null!, NullBuildLog.Instance);
-
-        public bool Handles(string spec) => _shape.Handles(spec);
+        public bool Handles(string spec) => RegistryBaseImageProvider.IsRegistryReference(spec);
 
         public BaseImage Resolve(string spec, Platform platform) => owner.Resolve(spec, platform);
     }
