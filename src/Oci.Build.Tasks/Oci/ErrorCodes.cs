@@ -31,6 +31,36 @@ public static class ErrorCodes
     public const string UnsafeArchiveEntry = "OCI1011";
 
     // --- OCI2xxx: registries ---------------------------------------------------------------------------
+    /// <summary>A registry, repository or push target name is malformed.</summary>
+    public const string InvalidRegistryReference = "OCI2001";
+    /// <summary>The registry could not be reached (connection refused, DNS, timeout), even after retries.</summary>
+    public const string RegistryUnreachable = "OCI2002";
+    /// <summary>The registry wants credentials and none were found, or the ones found were refused.</summary>
+    public const string RegistryAuthenticationFailed = "OCI2003";
+    /// <summary>The credential is valid but not allowed to do this (pull or push) on this repository.</summary>
+    public const string RegistryAccessDenied = "OCI2004";
+    /// <summary>The repository, tag or manifest does not exist on the registry.</summary>
+    public const string RegistryManifestNotFound = "OCI2005";
+    /// <summary>A blob is not readable through the repository that names it.</summary>
+    public const string RegistryBlobNotFound = "OCI2006";
+    /// <summary>TLS failed: the certificate is not trusted or the connection is not secure enough.</summary>
+    public const string RegistryTlsFailed = "OCI2007";
+    /// <summary>Content from the registry does not match its digest or size.</summary>
+    public const string RegistryDigestMismatch = "OCI2008";
+    /// <summary>The registry answered in a way the distribution protocol does not allow.</summary>
+    public const string RegistryProtocolError = "OCI2009";
+    /// <summary>registries.conf blocks this registry or name.</summary>
+    public const string RegistryBlocked = "OCI2010";
+    /// <summary>registries.conf, hosts.toml, a credentials file or a delegation document is malformed.</summary>
+    public const string RegistryConfigInvalid = "OCI2011";
+    /// <summary>A docker-credential-* helper failed.</summary>
+    public const string CredentialHelperFailed = "OCI2012";
+    /// <summary>The registry refused an upload or a manifest.</summary>
+    public const string RegistryPushRejected = "OCI2013";
+    /// <summary>The base image is pinned but not cached, and the registry cannot be reached (offline).</summary>
+    public const string RegistryOffline = "OCI2014";
+    /// <summary>A push setting (registry, repository, layout) is missing or inconsistent.</summary>
+    public const string InvalidPushSetting = "OCI2015";
 
     // --- OCI3xxx: encryption ---------------------------------------------------------------------------
 

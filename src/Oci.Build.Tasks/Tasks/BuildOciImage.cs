@@ -3,6 +3,7 @@ using Microsoft.Build.Utilities;
 using Oci.Build.Images;
 using Oci.Build.Layers;
 using Oci.Build.Oci;
+using Oci.Build.Registry;
 
 namespace Oci.Build.Tasks;
 
@@ -34,6 +35,9 @@ public sealed class BuildOciImage : OciTask
     public string? Created { get; set; }
     public string? Layering { get; set; }
     public string? Compression { get; set; }
+    public string? RegistriesConfig { get; set; }
+    public string? HostsDirectory { get; set; }
+    public string? NameDelegation { get; set; }
 
     [Output] public ITaskItem? GeneratedContainer { get; private set; }
     [Output] public string? ManifestDigest { get; private set; }
@@ -94,7 +98,10 @@ public sealed class BuildOciImage : OciTask
             CacheDirectory = CacheDirectory,
         };
 
-        var result = new ImagePublisher(this).Publish(request);
+        // Registry bases: pulled through the shared cache; the SDK's credential variables are bound to the hosts involved.
+        var registrySettings = RegistryTaskSettings.Create(CacheDirectory, RegistriesConfig, HostsDirectory, NameDelegation);
+        using var registries = new RegistryBaseImages(registrySettings, this, NullIfEmpty(Registry));
+        var result = new ImagePublisher(this, [registries.Provider]).Publish(request);
         ManifestDigest = result.Manifest.Digest.ToString();
         var item = new TaskItem(result.Name);
         item.SetMetadata("ManifestDigest", ManifestDigest);

@@ -1,0 +1,200 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Oci.Build.IO;
+using Oci.Build.Oci;
+using Oci.Build.Registry.Auth;
+
+namespace Oci.Build.Registry;
+
+/// <summary>A manifest or index exactly as the registry served it (the bytes are what the digest is of).</summary>
+public sealed record ManifestDocument(byte[] Content, string MediaType, Digest Digest)
+{
+    public Descriptor Descriptor => new() { MediaType = MediaType, Digest = Digest, Size = Content.Length };
+
+    /// <summary>The media type a document declares in its own <c>mediaType</c> field, or guesses from its shape.</summary>
+    public static string DetectMediaType(ReadOnlySpan<byte> content)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(content);
+            using var json = JsonDocument.ParseValue(ref reader);
+            var root = json.RootElement;
+            if (root.TryGetProperty("mediaType", out var type) && type.GetString() is { Length: > 0 } declared) return declared;
+            return root.TryGetProperty("manifests", out _) ? MediaTypes.OciIndex : MediaTypes.OciManifest;
+        }
+        catch (JsonException)
+        {
+            throw new OciException(ErrorCodes.InvalidDocument, "A manifest from the registry is not valid JSON.");
+        }
+    }
+}
+
+/// <summary>
+/// The distribution API (OCI distribution-spec v1.1) for one endpoint: manifests and blobs by repository. Every read is
+/// checked against its digest; every access is scoped to the repository in the URL (existence elsewhere means nothing).
+/// </summary>
+public sealed class RegistryClient(RegistryConnection connection)
+{
+    public static readonly string[] ManifestMediaTypes =
+        [MediaTypes.OciManifest, MediaTypes.OciIndex, MediaTypes.DockerManifest, MediaTypes.DockerManifestList];
+
+    public RegistryConnection Connection => connection;
+
+    public RegistryEndpoint Endpoint => connection.Endpoint;
+
+    public static string Path(string repository, string kind, string reference) => $"{repository}/{kind}/{reference}";
+
+    public async Task<ManifestDocument> GetManifestAsync(string repository, string reference, IReadOnlyList<RegistryScope> scopes, CancellationToken cancellationToken)
+    {
+        using var response = await connection.SendAsync(root => ManifestRequest(HttpMethod.Get, root, repository, reference), scopes,
+            new SendOptions($"pull {repository}"), cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            throw new OciException(ErrorCodes.RegistryManifestNotFound,
+                $"{Endpoint.Host}/{repository}:{reference} does not exist (404). Check the repository name and tag or digest.");
+        await EnsureSuccessAsync(response, $"get the manifest {repository}:{reference}").ConfigureAwait(false);
+        if (response.Content.Headers.ContentLength > OciJson.MaxDocumentSize)
+            throw new OciException(ErrorCodes.InvalidDocument, $"The manifest {repository}:{reference} on {Endpoint.Host} is larger than {OciJson.MaxDocumentSize} bytes; refusing it.");
+        var content = await ReadLimitedAsync(response, OciJson.MaxDocumentSize, cancellationToken).ConfigureAwait(false);
+        var digest = Digest.Of(content);
+        if (Digest.TryParse(reference, out var expected) && expected != digest)
+            throw new OciException(ErrorCodes.RegistryDigestMismatch,
+                $"{Endpoint.Host}/{repository}@{expected} served a manifest whose digest is {digest}; the registry (or something between) changed it. Nothing was used.");
+        if (response.Headers.TryGetValues("Docker-Content-Digest", out var values) && Digest.TryParse(values.FirstOrDefault(), out var claimed) && claimed != digest
+            && claimed.Algorithm == "sha256")
+            throw new OciException(ErrorCodes.RegistryDigestMismatch,
+                $"{Endpoint.Host}/{repository}:{reference} says its manifest is {claimed}, but the bytes served are {digest}. Nothing was used.");
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        if (mediaType is null || !ManifestMediaTypes.Contains(mediaType)) mediaType = ManifestDocument.DetectMediaType(content);
+        return new ManifestDocument(content, mediaType, digest);
+    }
+
+    /// <summary>The digest a tag or digest currently names, or null when it does not exist.</summary>
+    public async Task<Digest?> HeadManifestAsync(string repository, string reference, IReadOnlyList<RegistryScope> scopes, CancellationToken cancellationToken)
+    {
+        using var response = await connection.SendAsync(root => ManifestRequest(HttpMethod.Head, root, repository, reference), scopes,
+            new SendOptions($"read {repository}:{reference}"), cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await EnsureSuccessAsync(response, $"check the manifest {repository}:{reference}").ConfigureAwait(false);
+        return response.Headers.TryGetValues("Docker-Content-Digest", out var values) && Digest.TryParse(values.FirstOrDefault(), out var digest) ? digest : null;
+    }
+
+    /// <summary>HEAD on the blob in this repository. Existence is per repository: this says nothing about any other.</summary>
+    public async Task<bool> BlobExistsAsync(string repository, Digest digest, IReadOnlyList<RegistryScope> scopes, CancellationToken cancellationToken)
+    {
+        using var response = await connection.SendAsync(root => new HttpRequestMessage(HttpMethod.Head, new Uri(root, Path(repository, "blobs", digest.ToString()))),
+            scopes, new SendOptions($"read {repository}"), cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        await EnsureSuccessAsync(response, $"check blob {digest} in {repository}").ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Opens a blob for reading; the stream verifies digest and size as it is read (the last read throws on a mismatch).</summary>
+    public async Task<Stream> OpenBlobAsync(string repository, Descriptor descriptor, IReadOnlyList<RegistryScope> scopes, CancellationToken cancellationToken)
+    {
+        var response = await connection.SendAsync(root => new HttpRequestMessage(HttpMethod.Get, new Uri(root, Path(repository, "blobs", descriptor.Digest.ToString()))),
+            scopes, new SendOptions($"pull {repository}"), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (response.StatusCode == HttpStatusCode.NotFound)
+                throw new OciException(ErrorCodes.RegistryBlobNotFound,
+                    $"Blob {descriptor.Digest} is not available through {Endpoint.Host}/{repository} (404). A registry serves a blob only through a repository " +
+                    "whose images reference it; knowing its digest is not enough. Pull the image from the repository it belongs to.");
+            await EnsureSuccessAsync(response, $"get blob {descriptor.Digest} from {repository}").ConfigureAwait(false);
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            return new VerifyingReadStream(new ResponseStream(body, response), descriptor.Digest, descriptor.Size,
+                $"Blob {descriptor.Digest} from {Endpoint.Host}/{repository}", ErrorCodes.RegistryDigestMismatch);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    private static HttpRequestMessage ManifestRequest(HttpMethod method, Uri root, string repository, string reference)
+    {
+        var request = new HttpRequestMessage(method, new Uri(root, Path(repository, "manifests", reference)));
+        foreach (var type in ManifestMediaTypes) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
+        return request;
+    }
+
+    /// <summary>Turns an unexpected status into a coded error with the registry's own error code (never its headers).</summary>
+    public async Task EnsureSuccessAsync(HttpResponseMessage response, string what)
+    {
+        if (response.IsSuccessStatusCode) return;
+        var detail = await RegistryErrors.DescribeAsync(response).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            throw new OciException(ErrorCodes.RegistryAccessDenied, $"{Endpoint.Host} denied the request to {what}: {detail}.");
+        throw new OciException(ErrorCodes.RegistryProtocolError, $"{Endpoint.Host} could not {what}: {detail}.");
+    }
+
+    public static async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, int limit, CancellationToken cancellationToken)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > limit)
+                throw new OciException(ErrorCodes.InvalidDocument, $"A document from the registry is larger than {limit} bytes; refusing it.");
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>Keeps the response alive as long as its body stream is read.</summary>
+    private sealed class ResponseStream(Stream inner, HttpResponseMessage response) : Stream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override int Read(Span<byte> buffer) => inner.Read(buffer);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+                response.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}
+
+/// <summary>Reads the distribution error body (<c>{"errors":[{"code","message"}]}</c>) into one safe line.</summary>
+public static class RegistryErrors
+{
+    public static async Task<string> DescribeAsync(HttpResponseMessage response)
+    {
+        var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
+        try
+        {
+            var body = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+            if (body.Length is 0 or > 65536) return status;
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
+            {
+                var parts = errors.EnumerateArray()
+                    .Select(e => $"{(e.TryGetProperty("code", out var c) ? c.GetString() : "")} {(e.TryGetProperty("message", out var m) ? m.GetString() : "")}".Trim())
+                    .Where(p => p.Length > 0).Take(3).ToList();
+                if (parts.Count > 0) return $"{status} ({string.Join("; ", parts)})";
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or HttpRequestException or InvalidOperationException)
+        {
+        }
+        return status;
+    }
+}

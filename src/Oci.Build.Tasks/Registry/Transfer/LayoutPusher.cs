@@ -1,0 +1,100 @@
+using Oci.Build.Images;
+using Oci.Build.Layout;
+using Oci.Build.Oci;
+
+namespace Oci.Build.Registry.Transfer;
+
+public sealed record LayoutPushRequest
+{
+    public required string LayoutPath { get; init; }
+    /// <summary>The registry to push to (<c>ContainerRegistry</c>), <c>host[:port]</c>.</summary>
+    public required string Registry { get; init; }
+    public required string Repository { get; init; }
+    /// <summary>Tags to push; empty: the layout's own tags (<c>org.opencontainers.image.ref.name</c>).</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    public PushOptions Options { get; init; } = new();
+}
+
+public sealed record LayoutPushResult(IReadOnlyList<string> References, Digest ManifestDigest, PushResult Push);
+
+/// <summary>
+/// Pushes an image layout to <c>registry/repository</c> with its tags: resolves where the name really goes
+/// (registries.conf, delegation, hosts.toml), mounts from the base image's repository when it is on the same registry,
+/// and reports what was sent.
+/// </summary>
+public sealed class LayoutPusher(RegistrySettings settings, IBuildLog log)
+{
+    public LayoutPushResult Push(LayoutPushRequest request, CancellationToken cancellationToken = default)
+    {
+        var registry = request.Registry.Trim().TrimEnd('/');
+        if (registry.Contains("://", StringComparison.Ordinal))
+            throw new OciException(ErrorCodes.InvalidPushSetting, $"ContainerRegistry '{request.Registry}' must be a host name (host[:port]), without http:// or https://.");
+        if (!ImageReference.TryParse($"{registry}/{request.Repository}", out var target, out var error) || target!.Registry != registry)
+            throw new OciException(ErrorCodes.InvalidRegistryReference,
+                $"'{registry}/{request.Repository}' is not a valid push target ({error ?? "the registry must be a host name such as registry.example.com or localhost:5000"}).");
+
+        var layout = OciLayout.Open(request.LayoutPath);
+        var manifests = SelectManifests(layout, request.Tags);
+        var resolver = settings.CreateResolver(log);
+        var resolved = resolver.ResolvePush(target);
+        var primary = resolved.Primary;
+
+        using var context = settings.CreateContext(pushHost: primary.Endpoint.Host, pullHost: null);
+        var mountSources = MountSources(layout, manifests, resolver, primary);
+        var pusher = new ImagePusher(context.ClientFor(primary.Endpoint), log, request.Options);
+        var result = pusher.PushAsync(layout, primary.Repository, manifests, mountSources, cancellationToken).GetAwaiter().GetResult();
+
+        var references = manifests.Select(m => m.Tag is null ? $"{target.Name}@{m.Manifest.Digest}" : $"{target.Name}:{m.Tag}").ToList();
+        var where = primary.ToString() == target.Name ? "" : $" (at {primary})";
+        log.Info($"Pushed {string.Join(", ", references)}{where} -> {manifests[0].Manifest.Digest}");
+        log.Info($"  blobs: {result.Blobs.Count} ({result.Count(BlobOutcome.Uploaded)} uploaded, {result.Count(BlobOutcome.Mounted)} mounted, " +
+                 $"{result.Count(BlobOutcome.Existed)} already there); manifests written: {result.ManifestsWritten}");
+        log.Info($"  blob bytes uploaded: {result.BytesUploaded} ({ImagePublisher.FormatSize(result.BytesUploaded)})");
+        return new LayoutPushResult(references, manifests[0].Manifest.Digest, result);
+    }
+
+    private static List<TaggedManifest> SelectManifests(OciLayout layout, IReadOnlyList<string> tags)
+    {
+        if (layout.Index.Manifests.Count == 0)
+            throw new OciException(ErrorCodes.InvalidLayout, $"{layout.Description} holds no image to push.");
+        if (tags.Count == 0)
+            return layout.Index.Manifests.Select(m => new TaggedManifest(Plain(m), m.Annotation(AnnotationKeys.RefName))).ToList();
+        var distinct = layout.Index.Manifests.DistinctBy(m => m.Digest).ToList();
+        return tags.Select(tag =>
+        {
+            var entry = layout.Index.Manifests.FirstOrDefault(m => m.Annotation(AnnotationKeys.RefName) == tag)
+                ?? (distinct.Count == 1 ? distinct[0] : throw new OciException(ErrorCodes.InvalidPushSetting,
+                    $"{layout.Description} holds {distinct.Count} images and none is tagged '{tag}'; name tags the layout has ({string.Join(", ", layout.Tags())})."));
+            if (!ImageReference.IsValidTag(tag))
+                throw new OciException(ErrorCodes.InvalidPushSetting, $"'{tag}' is not a valid tag.");
+            return new TaggedManifest(Plain(entry), tag);
+        }).ToList();
+    }
+
+    /// <summary>The descriptor as pushed: the layout's ref.name annotation belongs to index.json, not to the registry.</summary>
+    private static Descriptor Plain(Descriptor entry) => entry with { Annotations = null };
+
+    /// <summary>The base image's repository, when it lives on the registry being pushed to (same host after resolution).</summary>
+    private List<string> MountSources(OciLayout layout, IReadOnlyList<TaggedManifest> manifests, RegistryResolver resolver, RegistryLocation target)
+    {
+        var sources = new List<string>();
+        foreach (var manifest in manifests.Select(m => m.Manifest).DistinctBy(m => m.Digest))
+        {
+            if (!MediaTypes.IsManifest(manifest.MediaType)) continue;
+            var document = OciJson.Deserialize<ImageManifest>(layout.ReadDocument(manifest, "image manifest"), "image manifest");
+            var baseName = document.Annotations?.GetValueOrDefault(AnnotationKeys.BaseName);
+            if (baseName is null || !ImageReference.TryParse(baseName, out var baseReference, out _)) continue;
+            try
+            {
+                var basePrimary = resolver.ResolvePull(baseReference!).Primary;
+                if (string.Equals(basePrimary.Endpoint.Host, target.Endpoint.Host, StringComparison.OrdinalIgnoreCase))
+                    sources.Add(basePrimary.Repository);
+            }
+            catch (OciException ex)
+            {
+                log.Detail($"Not mounting from the base {baseName}: {ex.Message}");
+            }
+        }
+        return sources.Distinct().ToList();
+    }
+}

@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+
+namespace Oci.Build.Tests.Registry.Support;
+
+/// <summary>
+/// A small distribution token server (the "realm"): checks Basic credentials, grants per-repository actions by a policy,
+/// and signs RS256 JWTs that docker-registry verifies through the x5c certificate in its rootcertbundle.
+/// Every request's scopes are recorded so tests can check what the client asked for.
+/// </summary>
+public sealed class TokenServer : IDisposable
+{
+    public const string Service = "oci-build-test";
+    public const string Issuer = "oci-build-test-issuer";
+
+    private readonly HttpListener _listener = new();
+    private readonly RSA _key = RSA.Create(2048);
+    private readonly X509Certificate2 _certificate;
+    private readonly Dictionary<string, string> _users;
+    private readonly Func<string?, string, IReadOnlyList<string>, IReadOnlyList<string>> _policy;
+    private readonly Task _loop;
+
+    /// <param name="policy">(user or null for anonymous, repository, requested actions) -> granted actions.</param>
+    public TokenServer(string directory, Dictionary<string, string> users, Func<string?, string, IReadOnlyList<string>, IReadOnlyList<string>> policy)
+    {
+        _users = users;
+        _policy = policy;
+        var request = new CertificateRequest("CN=oci-build-test-token-signer", _key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        _certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
+        CertificateBundle = Path.Combine(directory, "token-signer.pem");
+        File.WriteAllText(CertificateBundle, _certificate.ExportCertificatePem());
+        Port = FreePort.Next();
+        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+        _listener.Start();
+        _loop = Task.Run(ServeAsync);
+    }
+
+    public int Port { get; }
+
+    public string Realm => $"http://127.0.0.1:{Port}/token";
+
+    public string CertificateBundle { get; }
+
+    /// <summary>(user, scope parameters as received) of every token request.</summary>
+    public ConcurrentQueue<(string? User, IReadOnlyList<string> Scopes)> Requests { get; } = new();
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception) when (!_listener.IsListening)
+            {
+                return;
+            }
+            catch (HttpListenerException)
+            {
+                return;
+            }
+            try
+            {
+                Handle(context);
+            }
+            catch (Exception)
+            {
+                context.Response.StatusCode = 500;
+                context.Response.Close();
+            }
+        }
+    }
+
+    private void Handle(HttpListenerContext context)
+    {
+        var response = context.Response;
+        string? user = null;
+        var authorization = context.Request.Headers["Authorization"];
+        if (authorization is not null && authorization.StartsWith("Basic ", StringComparison.Ordinal))
+        {
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(authorization[6..]));
+            var colon = decoded.IndexOf(':');
+            var name = decoded[..colon];
+            if (!_users.TryGetValue(name, out var password) || password != decoded[(colon + 1)..])
+            {
+                response.StatusCode = 401;
+                response.Close();
+                return;
+            }
+            user = name;
+        }
+        var scopes = (context.Request.QueryString.GetValues("scope") ?? []).SelectMany(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        Requests.Enqueue((user, scopes));
+        var access = new List<object>();
+        foreach (var scope in scopes)
+        {
+            var parts = scope.Split(':');
+            if (parts.Length != 3 || parts[0] != "repository") continue;
+            var granted = _policy(user, parts[1], parts[2].Split(','));
+            if (granted.Count > 0) access.Add(new { type = "repository", name = parts[1], actions = granted });
+        }
+        var token = Sign(user ?? "", access);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { token, access_token = token, expires_in = 300, issued_at = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'") });
+        response.StatusCode = 200;
+        response.ContentType = "application/json";
+        response.OutputStream.Write(body);
+        response.Close();
+    }
+
+    private string Sign(string subject, List<object> access)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var header = new { alg = "RS256", typ = "JWT", x5c = new[] { Convert.ToBase64String(_certificate.RawData) } };
+        var claims = new { iss = Issuer, sub = subject, aud = Service, exp = now + 300, nbf = now - 10, iat = now, jti = Guid.NewGuid().ToString("N"), access };
+        var signingInput = Base64Url(JsonSerializer.SerializeToUtf8Bytes(header)) + "." + Base64Url(JsonSerializer.SerializeToUtf8Bytes(claims));
+        var signature = _key.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return signingInput + "." + Base64Url(signature);
+    }
+
+    private static string Base64Url(byte[] data) => Convert.ToBase64String(data).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        _listener.Close();
+        try { _loop.Wait(TimeSpan.FromSeconds(2)); } catch (AggregateException) { }
+        _key.Dispose();
+    }
+}
+
+public static class FreePort
+{
+    public static int Next()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
