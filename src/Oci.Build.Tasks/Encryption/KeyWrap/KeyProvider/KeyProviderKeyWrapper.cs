@@ -117,8 +117,15 @@ public sealed class KeyProviderKeyWrapper : IKeyWrapper
             using var process = Process.Start(info) ?? throw new InvalidOperationException("the process did not start");
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
-            process.StandardInput.Write(input);
-            process.StandardInput.Close();
+            try
+            {
+                process.StandardInput.Write(input);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The provider exited without reading its request; its exit code and stderr say why.
+            }
             if (!process.WaitForExit(Timeout))
             {
                 process.Kill(entireProcessTree: true);
