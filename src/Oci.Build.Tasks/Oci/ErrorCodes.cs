@@ -63,6 +63,34 @@ public static class ErrorCodes
     public const string InvalidPushSetting = "OCI2015";
 
     // --- OCI3xxx: encryption ---------------------------------------------------------------------------
+    /// <summary>ContainerEncrypt=true, but this build has no encryption (the placeholder target; kept for its meaning).</summary>
+    public const string EncryptionUnavailable = "OCI3000";
+    /// <summary>An encryption recipient is not SCHEME:VALUE with a known scheme, or its value is empty or malformed.</summary>
+    public const string MalformedRecipient = "OCI3001";
+    /// <summary>A recipient's key or certificate file is missing or cannot be read.</summary>
+    public const string KeyFileUnreadable = "OCI3002";
+    /// <summary>A key file holds the wrong kind of key for its scheme (private instead of public, no encryption key, ...).</summary>
+    public const string WrongKeyType = "OCI3003";
+    /// <summary>A recipient's RSA key is shorter than 2048 bits.</summary>
+    public const string WeakKey = "OCI3004";
+    /// <summary>A recipient's elliptic curve is not P-256, P-384 or P-521.</summary>
+    public const string UnsupportedCurve = "OCI3005";
+    /// <summary>A recipient's certificate or OpenPGP key is expired, not yet valid or revoked.</summary>
+    public const string KeyNotValid = "OCI3006";
+    /// <summary>A key provider is not configured, cannot be started, fails or answers nonsense.</summary>
+    public const string KeyProviderFailed = "OCI3007";
+    /// <summary>ContainerEncrypt=true but no recipient is listed.</summary>
+    public const string NoRecipients = "OCI3008";
+    /// <summary>ContainerEncryptLayers names a layer the image does not have, or one that cannot be encrypted.</summary>
+    public const string UnknownEncryptLayer = "OCI3009";
+    /// <summary>None of the given private keys can unwrap an encrypted layer's key.</summary>
+    public const string NoMatchingKey = "OCI3010";
+    /// <summary>An encrypted layer fails authentication (HMAC): it was tampered with or belongs to other options.</summary>
+    public const string LayerIntegrity = "OCI3011";
+    /// <summary>An encrypted layer's annotations are missing, malformed or name an unknown cipher.</summary>
+    public const string InvalidEncryptedLayer = "OCI3012";
+    /// <summary>A decryption key file is missing, unreadable or of no known kind.</summary>
+    public const string DecryptionKeyUnreadable = "OCI3013";
 
     // --- OCI4xxx: bundles and relocation ---------------------------------------------------------------
 

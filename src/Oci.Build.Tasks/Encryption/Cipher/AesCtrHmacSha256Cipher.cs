@@ -1,0 +1,133 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+
+namespace Oci.Build.Encryption.Cipher;
+
+/// <summary>
+/// <c>AES_256_CTR_HMAC_SHA256</c>, the one layer cipher ocicrypt defines: AES-256-CTR over the blob as stored (already
+/// compressed), output the same length, and HMAC-SHA256 with the same key over the ciphertext, kept in the public options.
+/// </summary>
+public sealed class AesCtrHmacSha256Cipher : ILayerCipher
+{
+    public const string CipherName = "AES_256_CTR_HMAC_SHA256";
+    public const string NonceOption = "nonce";
+    private const int KeySize = 32;
+    // Large chunks keep the per-call overhead of AES-ECB and HMAC negligible; two of them are in flight at once.
+    private const int ChunkSize = 1 << 20;
+
+    public string Name => CipherName;
+
+    public PrivateLayerOptions GenerateKey() => new(
+        RandomNumberGenerator.GetBytes(KeySize), null,
+        new Dictionary<string, byte[]> { [NonceOption] = RandomNumberGenerator.GetBytes(AesCtrKeystream.BlockSize) });
+
+    public PublicLayerOptions Encrypt(Stream plaintext, Stream ciphertext, PrivateLayerOptions options)
+    {
+        var (key, nonce) = KeyAndNonce(null, options);
+        var hmac = Process(plaintext, ciphertext, key, nonce, transform: true, hmacBeforeTransform: false);
+        return new PublicLayerOptions(CipherName, hmac, new Dictionary<string, byte[]>());
+    }
+
+    public void Verify(Stream ciphertext, PublicLayerOptions publicOptions, PrivateLayerOptions privateOptions)
+    {
+        var (key, nonce) = KeyAndNonce(publicOptions, privateOptions);
+        Check(Process(ciphertext, Stream.Null, key, nonce, transform: false, hmacBeforeTransform: true), publicOptions.Hmac);
+    }
+
+    public void Decrypt(Stream ciphertext, Stream plaintext, PublicLayerOptions publicOptions, PrivateLayerOptions privateOptions)
+    {
+        var (key, nonce) = KeyAndNonce(publicOptions, privateOptions);
+        Check(Process(ciphertext, plaintext, key, nonce, transform: true, hmacBeforeTransform: true), publicOptions.Hmac);
+    }
+
+    private static void Check(byte[] actual, byte[] expected)
+    {
+        if (!CryptographicOperations.FixedTimeEquals(actual, expected))
+            throw new LayerAuthenticationException("the layer's HMAC does not match: the blob was changed, or its options belong to another blob");
+    }
+
+    private (byte[] Key, byte[] Nonce) KeyAndNonce(PublicLayerOptions? publicOptions, PrivateLayerOptions privateOptions)
+    {
+        if (privateOptions.SymmetricKey.Length != KeySize)
+            throw new LayerAuthenticationException($"{CipherName} needs a {KeySize}-byte key, the options carry {privateOptions.SymmetricKey.Length} bytes");
+        var nonce = publicOptions?.Option(NonceOption, privateOptions) ?? privateOptions.CipherOptions.GetValueOrDefault(NonceOption);
+        if (nonce is not { Length: AesCtrKeystream.BlockSize })
+            throw new LayerAuthenticationException($"{CipherName} needs a {AesCtrKeystream.BlockSize}-byte nonce in the cipher options");
+        return (privateOptions.SymmetricKey, nonce);
+    }
+
+    /// <summary>
+    /// The single pass: read a chunk, run CTR over it, hand it to a second thread that feeds the HMAC and writes it out, while
+    /// this thread reads and transforms the next chunk. SHA-256 and AES then run side by side, as openssl's two-process pipe does.
+    /// </summary>
+    private static byte[] Process(Stream input, Stream output, byte[] key, byte[] nonce, bool transform, bool hmacBeforeTransform)
+    {
+        using var keystream = new AesCtrKeystream(key, nonce);
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        var free = Channel.CreateBounded<byte[]>(3);
+        var full = Channel.CreateBounded<(byte[] Buffer, int Length, byte[]? Original)>(2);
+        for (var i = 0; i < 3; i++) free.Writer.TryWrite(new byte[ChunkSize]);
+
+        var consumer = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var (buffer, length, original) in full.Reader.ReadAllAsync().ConfigureAwait(false))
+                {
+                    // The HMAC covers the ciphertext: the input when decrypting (kept before transforming), the output when encrypting.
+                    hmac.AppendData((original ?? buffer).AsSpan(0, length));
+                    output.Write(buffer, 0, length);
+                    if (original is not null) System.Buffers.ArrayPool<byte>.Shared.Return(original);
+                    await free.Writer.WriteAsync(buffer).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex)
+            {
+                // Wake the producer wherever it waits, so a failed write (disk full, ...) cannot hang the pass.
+                full.Writer.TryComplete(ex);
+                free.Writer.TryComplete(ex);
+                throw;
+            }
+        });
+        try
+        {
+            while (true)
+            {
+                var buffer = free.Reader.ReadAsync().AsTask().GetAwaiter().GetResult();
+                var length = ReadFully(input, buffer);
+                if (length == 0) break;
+                byte[]? original = null;
+                if (transform && hmacBeforeTransform)
+                {
+                    original = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+                    Buffer.BlockCopy(buffer, 0, original, 0, length);
+                }
+                if (transform) keystream.Transform(buffer.AsSpan(0, length));
+                full.Writer.WriteAsync((buffer, length, original)).AsTask().GetAwaiter().GetResult();
+                if (length < buffer.Length) break;
+            }
+        }
+        catch (ChannelClosedException) when (consumer.IsFaulted || !consumer.IsCompleted)
+        {
+            // The consumer failed; its exception is rethrown below.
+        }
+        finally
+        {
+            full.Writer.TryComplete();
+            consumer.GetAwaiter().GetResult();
+        }
+        return hmac.GetHashAndReset();
+    }
+
+    private static int ReadFully(Stream input, byte[] buffer)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = input.Read(buffer, total, buffer.Length - total);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
+    }
+}

@@ -1,0 +1,80 @@
+using Oci.Build.Oci;
+
+namespace Oci.Build.Encryption.KeyWrap;
+
+/// <summary>A private key file given for decryption, with its passphrase if it has one.</summary>
+public sealed record DecryptionKeyFile(string Path, byte[] Content, string? Passphrase)
+{
+    public string Name => System.IO.Path.GetFileName(Path);
+}
+
+/// <summary>
+/// Everything a decryption may use: key files (each scheme takes the ones it understands: PEM/DER/JWK private keys,
+/// OpenPGP secret keyrings, certificates) and key providers (<c>provider:NAME[:PARAMS]</c>).
+/// </summary>
+public sealed class DecryptionKeySet
+{
+    private readonly Dictionary<string, object> _parsed = new(StringComparer.Ordinal);
+
+    public DecryptionKeySet(IReadOnlyList<DecryptionKeyFile> files, IReadOnlyList<string> providers, KeyWrapContext context)
+    {
+        Files = files;
+        Providers = providers;
+        Context = context;
+    }
+
+    public IReadOnlyList<DecryptionKeyFile> Files { get; }
+
+    /// <summary>Key providers to ask, as <c>NAME[:PARAMS]</c>.</summary>
+    public IReadOnlyList<string> Providers { get; }
+
+    public KeyWrapContext Context { get; }
+
+    /// <summary>A scheme's parsed view of the keys, computed once per key set.</summary>
+    public T Parsed<T>(string scheme, Func<DecryptionKeySet, T> parse) where T : notnull
+    {
+        lock (_parsed)
+        {
+            if (!_parsed.TryGetValue(scheme, out var value)) _parsed[scheme] = value = parse(this);
+            return (T)value;
+        }
+    }
+
+    /// <summary>
+    /// Reads keys as skopeo's <c>--decryption-key</c> takes them: <c>FILE</c>, <c>FILE:pass=PASSPHRASE</c>, or
+    /// <c>provider:NAME[:PARAMS]</c>. Relative paths are resolved against the context's base directory.
+    /// </summary>
+    public static DecryptionKeySet Load(IEnumerable<string> keys, KeyWrapContext context, IReadOnlyDictionary<string, string>? passphrases = null)
+    {
+        var files = new List<DecryptionKeyFile>();
+        var providers = new List<string>();
+        foreach (var raw in keys.Select(k => k.Trim()).Where(k => k.Length > 0))
+        {
+            if (raw.StartsWith("provider:", StringComparison.Ordinal))
+            {
+                providers.Add(raw["provider:".Length..]);
+                continue;
+            }
+            var (path, passphrase) = SplitPassphrase(raw);
+            if (passphrase is null && passphrases is not null && passphrases.TryGetValue(raw, out var given)) passphrase = given;
+            var full = context.Resolve(path);
+            try
+            {
+                files.Add(new DecryptionKeyFile(full, File.ReadAllBytes(full), passphrase));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new OciException(ErrorCodes.DecryptionKeyUnreadable, $"Decryption key '{path}' cannot be read: {ex.Message}", ex);
+            }
+        }
+        if (files.Count == 0 && providers.Count == 0)
+            throw new OciException(ErrorCodes.DecryptionKeyUnreadable, "No decryption key was given: pass private key files (PEM/DER/JWK, an OpenPGP secret keyring, a PKCS7 key and its certificate) or provider:NAME.");
+        return new DecryptionKeySet(files, providers, context);
+    }
+
+    private static (string Path, string? Passphrase) SplitPassphrase(string raw)
+    {
+        var marker = raw.LastIndexOf(":pass=", StringComparison.Ordinal);
+        return marker > 0 ? (raw[..marker], raw[(marker + ":pass=".Length)..]) : (raw, null);
+    }
+}

@@ -1,0 +1,130 @@
+namespace Oci.Build.Encryption.KeyWrap.Pkcs7;
+
+/// <summary>
+/// A forgiving BER reader: tag, length (definite or indefinite) and content, nothing more. Written by hand because
+/// ocicrypt's own PKCS7 output carries malformed AES-GCM parameters that strict DER readers (OpenSSL, .NET) refuse.
+/// </summary>
+public sealed class BerNode
+{
+    private BerNode(int tagClass, bool constructed, int tagNumber, byte[] encoded, int contentStart, int contentLength, IReadOnlyList<BerNode>? children)
+    {
+        TagClass = tagClass;
+        Constructed = constructed;
+        TagNumber = tagNumber;
+        Encoded = encoded;
+        ContentStart = contentStart;
+        ContentLength = contentLength;
+        _children = children;
+    }
+
+    private IReadOnlyList<BerNode>? _children;
+
+    public const int Universal = 0, ContextSpecific = 2;
+    public const int Integer = 2, OctetString = 4, ObjectIdentifier = 6, Sequence = 16, Set = 17;
+
+    public int TagClass { get; }
+    public bool Constructed { get; }
+    public int TagNumber { get; }
+    private byte[] Encoded { get; }
+    private int ContentStart { get; }
+    private int ContentLength { get; }
+
+    public ReadOnlySpan<byte> Content => Encoded.AsSpan(ContentStart, ContentLength);
+
+    public bool Is(int tagClass, int tagNumber) => TagClass == tagClass && TagNumber == tagNumber;
+
+    /// <summary>The nested elements; a primitive node's content is parsed as elements on demand (for malformed wrappers).</summary>
+    public IReadOnlyList<BerNode> Children => _children ??= ParseAll(Content.ToArray());
+
+    /// <summary>The bytes of an OCTET STRING, joining the segments of a constructed (BER) one.</summary>
+    public byte[] OctetBytes() => Constructed ? Children.SelectMany(c => c.OctetBytes()).ToArray() : Content.ToArray();
+
+    public string Oid()
+    {
+        var content = Content;
+        if (content.Length == 0) throw new FormatException("empty object identifier");
+        var parts = new List<string> { (Math.Min(content[0] / 40, 2)).ToString(), (content[0] - 40 * Math.Min(content[0] / 40, 2)).ToString() };
+        ulong value = 0;
+        foreach (var b in content[1..])
+        {
+            value = (value << 7) | (uint)(b & 0x7F);
+            if ((b & 0x80) == 0)
+            {
+                parts.Add(value.ToString());
+                value = 0;
+            }
+        }
+        return string.Join('.', parts);
+    }
+
+    public static BerNode Parse(byte[] data)
+    {
+        var offset = 0;
+        return Read(data, ref offset, data.Length);
+    }
+
+    private static List<BerNode> ParseAll(byte[] data)
+    {
+        var nodes = new List<BerNode>();
+        var offset = 0;
+        while (offset < data.Length)
+        {
+            if (data[offset] == 0 && offset + 1 < data.Length && data[offset + 1] == 0) break; // end-of-contents
+            nodes.Add(Read(data, ref offset, data.Length));
+        }
+        return nodes;
+    }
+
+    private static BerNode Read(byte[] data, ref int offset, int end)
+    {
+        if (offset >= end) throw new FormatException("truncated ASN.1 data");
+        var first = data[offset++];
+        var tagClass = first >> 6;
+        var constructed = (first & 0x20) != 0;
+        var tagNumber = first & 0x1F;
+        if (tagNumber == 0x1F)
+        {
+            tagNumber = 0;
+            byte b;
+            do
+            {
+                if (offset >= end) throw new FormatException("truncated ASN.1 tag");
+                b = data[offset++];
+                tagNumber = (tagNumber << 7) | (b & 0x7F);
+            } while ((b & 0x80) != 0);
+        }
+        if (offset >= end) throw new FormatException("truncated ASN.1 length");
+        var lengthByte = data[offset++];
+        if (lengthByte == 0x80)
+        {
+            // Indefinite length: children until end-of-contents.
+            if (!constructed) throw new FormatException("indefinite length on a primitive ASN.1 element");
+            var start = offset;
+            var children = new List<BerNode>();
+            while (true)
+            {
+                if (offset + 1 >= end) throw new FormatException("missing end-of-contents in ASN.1 data");
+                if (data[offset] == 0 && data[offset + 1] == 0)
+                {
+                    var node = new BerNode(tagClass, constructed, tagNumber, data, start, offset - start, children);
+                    offset += 2;
+                    return node;
+                }
+                children.Add(Read(data, ref offset, end));
+            }
+        }
+        int length;
+        if (lengthByte < 0x80) length = lengthByte;
+        else
+        {
+            var count = lengthByte & 0x7F;
+            if (count > 4 || offset + count > end) throw new FormatException("unsupported ASN.1 length");
+            length = 0;
+            for (var i = 0; i < count; i++) length = (length << 8) | data[offset++];
+        }
+        if (length < 0 || offset + length > end) throw new FormatException("ASN.1 length exceeds the data");
+        var contentStart = offset;
+        offset += length;
+        return new BerNode(tagClass, constructed, tagNumber, data, contentStart, length, null);
+    }
+}
