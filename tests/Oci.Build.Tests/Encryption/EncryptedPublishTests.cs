@@ -18,8 +18,6 @@ public class EncryptedPublishTests
         {
             ["ContainerEncrypt"] = "true",
             ["ContainerEncryptionRecipients"] = "jwe:" + pub,
-            // The samples' local base layout, by absolute path (the sample's own default is built from "obj\" at evaluation time).
-            ["OciSampleBaseLayout"] = sample.Combine("obj", "oci-base"),
         };
         var first = sample.Publish(properties).EnsureSuccess("encrypted publish");
 
