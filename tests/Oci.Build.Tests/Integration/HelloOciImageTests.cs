@@ -79,6 +79,9 @@ public sealed class HelloOciImageTests(PublishedHelloOci published) : IClassFixt
         Assert.Contains("layer runtime", published.Result.Output);
         Assert.Contains("MiB", published.Result.Output);
 
+        Assert.Contains($"GeneratedContainer samples/hello-oci digest={digest} layout={published.Sample.LayoutPath} summary={published.Sample.SummaryPath} archive={Path.GetFullPath(published.ArchivePath)}",
+            published.Result.Output);
+
         var summary = published.Summary;
         Assert.Equal(digest, summary["manifestDigest"]!.GetValue<string>());
         Assert.Equal(["samples/hello-oci:1.0.0", "samples/hello-oci:latest"], summary["references"]!.AsArray().Select(n => n!.GetValue<string>()));

@@ -12,7 +12,20 @@ public sealed class PublishedHelloOci : IDisposable
     {
         Sample = new SampleProject();
         ArchivePath = Path.Combine(Sample.Directory, "..", "hello.tar");
-        Result = Sample.Publish(new Dictionary<string, string> { ["ContainerArchiveOutputPath"] = ArchivePath });
+        // A later target, as a user would write one, reads the GeneratedContainer item.
+        var consumer = Path.Combine(Sample.Directory, "..", "consumer.targets");
+        File.WriteAllText(consumer, """
+            <Project>
+              <Target Name="UseGeneratedContainer" AfterTargets="OciPublishImage">
+                <Message Importance="high" Text="GeneratedContainer %(GeneratedContainer.Identity) digest=%(GeneratedContainer.ManifestDigest) layout=%(GeneratedContainer.LayoutPath) summary=%(GeneratedContainer.SummaryPath) archive=%(GeneratedContainer.ArchivePath)" />
+              </Target>
+            </Project>
+            """);
+        Result = Sample.Publish(new Dictionary<string, string>
+        {
+            ["ContainerArchiveOutputPath"] = ArchivePath,
+            ["CustomAfterMicrosoftCommonTargets"] = consumer,
+        });
         Result.EnsureSuccess("dotnet publish HelloOci");
         Layout = OciLayout.Open(Sample.LayoutPath);
         ManifestDescriptor = Layout.FindManifest("latest");
