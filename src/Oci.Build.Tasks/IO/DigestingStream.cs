@@ -7,7 +7,7 @@ namespace Oci.Build.IO;
 /// A write-only pass-through that hashes and counts what flows into the inner stream, so a layer's tar (diff_id) and its
 /// compressed form (digest) are both measured in the same single pass that writes them.
 /// </summary>
-public sealed class DigestingStream(Stream inner, bool leaveOpen = false) : Stream
+public sealed class DigestingStream(Stream inner, bool leaveOpen = false) : ForwardOnlyWriteStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private Digest? _digest;
@@ -42,14 +42,8 @@ public sealed class DigestingStream(Stream inner, bool leaveOpen = false) : Stre
 
     public override void Flush() => inner.Flush();
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
     public override long Length => _length;
     public override long Position { get => _length; set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

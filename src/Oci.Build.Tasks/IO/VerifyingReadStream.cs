@@ -7,7 +7,7 @@ namespace Oci.Build.IO;
 /// <see cref="OciException"/> with <see cref="ErrorCodes.DigestMismatch"/> when the content is not what the descriptor
 /// promised, so a consumer that writes to a temporary place and commits only after the end never commits bad content.
 /// </summary>
-public sealed class VerifyingReadStream(Stream inner, Digest expected, long expectedSize, string what, string errorCode = ErrorCodes.DigestMismatch) : Stream
+public sealed class VerifyingReadStream(Stream inner, Digest expected, long expectedSize, string what, string errorCode = ErrorCodes.DigestMismatch) : ForwardOnlyReadStream
 {
     private readonly System.Security.Cryptography.IncrementalHash _hash = expected.CreateHash();
     private long _read;
@@ -50,15 +50,8 @@ public sealed class VerifyingReadStream(Stream inner, Digest expected, long expe
                 $"{what} does not match its descriptor: expected {expected} ({expectedSize} bytes), found {actual} ({_read} bytes). The content was changed or corrupted; rebuild or re-fetch it.");
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => expectedSize;
     public override long Position { get => _read; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -36,18 +36,11 @@ public sealed record LayerCompression(string Name, string MediaType)
         return input;
     }
 
-    private sealed class NonClosingStream(Stream inner) : Stream
+    /// <summary>"No compression": writes straight through, and disposing it leaves the output open like the real compressors.</summary>
+    private sealed class NonClosingStream(Stream inner) : IO.ForwardOnlyWriteStream
     {
         public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
         public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
         public override void Flush() => inner.Flush();
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
