@@ -1,0 +1,97 @@
+using Microsoft.Build.Evaluation;
+using Microsoft.Build.Execution;
+using Oci.Build.Tests.Infrastructure;
+
+namespace Oci.Build.Tests.Integration;
+
+/// <summary>
+/// The SDK's defaults, read by evaluating projects in-process (Microsoft.Build + Locator) and running only the target that
+/// computes the image settings: fast, and exactly what `dotnet publish` would use.
+/// </summary>
+public sealed class ProjectEvaluationTests : IDisposable
+{
+    private readonly TempDirectory _temp = new("eval");
+
+    public void Dispose() => _temp.Dispose();
+
+    private ProjectInstance Evaluate(string projectBody, IDictionary<string, string>? globalProperties = null)
+    {
+        var eng = Path.Combine(RepoPaths.Root, "eng");
+        File.WriteAllText(_temp.Combine("Directory.Build.props"), $"<Project><Import Project=\"{eng}/OciBuildFromSource.props\" /></Project>");
+        File.WriteAllText(_temp.Combine("Directory.Build.targets"), $"<Project><Import Project=\"{eng}/OciBuildFromSource.targets\" /></Project>");
+        var projectFile = _temp.Combine("app", "My.Service.csproj");
+        Directory.CreateDirectory(Path.GetDirectoryName(projectFile)!);
+        File.WriteAllText(projectFile, projectBody);
+        var properties = new Dictionary<string, string> { ["Configuration"] = "Release" };
+        foreach (var (key, value) in globalProperties ?? new Dictionary<string, string>()) properties[key] = value;
+        using var collection = new ProjectCollection(properties);
+        var instance = collection.LoadProject(projectFile).CreateProjectInstance();
+        Assert.True(instance.Build("OciComputeImageSettings", []), "OciComputeImageSettings failed");
+        return instance;
+    }
+
+    private const string ConsoleApp = """
+        <Project Sdk="Microsoft.NET.Sdk">
+          <PropertyGroup>
+            <OutputType>Exe</OutputType>
+            <TargetFramework>net10.0</TargetFramework>
+          </PropertyGroup>
+        </Project>
+        """;
+
+    [Fact]
+    public void Defaults_name_the_image_after_the_assembly_and_write_it_beside_the_publish_folder()
+    {
+        var project = Evaluate(ConsoleApp);
+        var app = _temp.Combine("app");
+        Assert.Equal("my.service", project.GetPropertyValue("ContainerRepository"));
+        Assert.Equal(new[] { "latest" }, project.GetItems("_OciImageTag").Select(i => i.EvaluatedInclude));
+        Assert.Equal(Path.Combine(app, "bin", "Release", "net10.0", "oci-layout"), project.GetPropertyValue("ContainerImageLayoutPath"));
+        Assert.Equal(Path.Combine(app, "bin", "Release", "net10.0", "oci-image.json"), project.GetPropertyValue("ContainerImageSummaryPath"));
+        Assert.Equal(project.GetPropertyValue("ContainerImageLayoutPath"), project.GetPropertyValue("_OciBuildLayoutPath"));
+        Assert.Equal("/app", project.GetPropertyValue("ContainerWorkingDirectory"));
+        Assert.Equal("linux-x64", project.GetPropertyValue("ContainerRuntimeIdentifier"));
+        // Framework-dependent: the entry point is `dotnet app.dll`, as the .NET SDK does.
+        Assert.Equal(new[] { "dotnet", "/app/My.Service.dll" }, project.GetItems("ContainerAppCommand").Select(i => i.EvaluatedInclude));
+        Assert.Contains($"{app}/=/_/My.Service/", project.GetPropertyValue("PathMap"));
+    }
+
+    [Fact]
+    public void Self_contained_apps_start_their_apphost_and_tags_come_from_ContainerImageTag()
+    {
+        var project = Evaluate(ConsoleApp, new Dictionary<string, string>
+        {
+            ["RuntimeIdentifier"] = "linux-arm64",
+            ["SelfContained"] = "true",
+            ["ContainerImageTag"] = "2.1.0",
+        });
+        Assert.Equal(new[] { "/app/My.Service" }, project.GetItems("ContainerAppCommand").Select(i => i.EvaluatedInclude));
+        Assert.Equal("linux-arm64", project.GetPropertyValue("ContainerRuntimeIdentifier"));
+        Assert.Equal(new[] { "2.1.0" }, project.GetItems("_OciImageTag").Select(i => i.EvaluatedInclude));
+        Assert.EndsWith(Path.Combine("linux-arm64", "oci-layout"), project.GetPropertyValue("ContainerImageLayoutPath"));
+    }
+
+    [Fact]
+    public void With_encryption_the_plaintext_layout_stays_in_obj_and_only_the_encrypted_one_goes_to_the_layout_path()
+    {
+        var project = Evaluate(ConsoleApp, new Dictionary<string, string> { ["ContainerEncrypt"] = "true" });
+        Assert.StartsWith(_temp.Combine("app", "obj") + Path.DirectorySeparatorChar, project.GetPropertyValue("_OciBuildLayoutPath"));
+        Assert.EndsWith("oci-layout", project.GetPropertyValue("ContainerImageLayoutPath"));
+    }
+
+    [Fact]
+    public void The_cache_follows_OCI_BUILD_CACHE_then_XDG_CACHE_HOME()
+    {
+        Assert.Equal("/custom/cache", Evaluate(ConsoleApp, new Dictionary<string, string> { ["OCI_BUILD_CACHE"] = "/custom/cache" })
+            .GetPropertyValue("OciBuildCacheDirectory"));
+        Assert.Equal("/xdg/oci-build", Evaluate(ConsoleApp, new Dictionary<string, string> { ["OCI_BUILD_CACHE"] = "", ["XDG_CACHE_HOME"] = "/xdg" })
+            .GetPropertyValue("OciBuildCacheDirectory"));
+    }
+
+    [Fact]
+    public void EnableOciBuild_false_leaves_compiler_paths_alone()
+    {
+        var project = Evaluate(ConsoleApp, new Dictionary<string, string> { ["EnableOciBuild"] = "false" });
+        Assert.DoesNotContain("/_/My.Service/", project.GetPropertyValue("PathMap"));
+    }
+}
