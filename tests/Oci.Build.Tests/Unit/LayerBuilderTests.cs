@@ -83,6 +83,23 @@ public class LayerBuilderTests : IDisposable
     }
 
     [Fact]
+    public void A_gigabyte_file_streams_through_tar_hash_and_gzip_in_bounded_memory()
+    {
+        var big = _temp.Combine("src", "big.bin");
+        Directory.CreateDirectory(Path.GetDirectoryName(big)!);
+        using (var file = File.Create(big)) file.SetLength(1L << 30); // sparse: cheap to create, 1 GiB to read
+        var spec = new LayerSpec("big", [LayerEntry.FromFile("app/big.bin", big)]);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var layer = Builder().Build(spec);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(LayerOrigin.Built, layer.Origin);
+        Assert.True(layer.UncompressedSize > 1L << 30);
+        Assert.True(allocated < 32L << 20, $"Building a 1 GiB layer allocated {allocated / (1 << 20)} MiB; it must stream.");
+    }
+
+    [Fact]
     public void Unknown_compression_is_a_coded_error()
     {
         Assert.Equal(ErrorCodes.InvalidSetting, Assert.Throws<OciException>(() => LayerCompression.Parse("brotli")).Code);
