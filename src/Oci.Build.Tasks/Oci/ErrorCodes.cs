@@ -29,6 +29,8 @@ public static class ErrorCodes
     public const string WriteFailed = "OCI1010";
     /// <summary>An archive entry is unsafe (absolute path, .., link, device, oversized).</summary>
     public const string UnsafeArchiveEntry = "OCI1011";
+    /// <summary>Warning: a framework-dependent app on the empty (scratch) base has no .NET runtime to start it.</summary>
+    public const string NoRuntimeInImage = "OCI1012";
 
     // --- OCI2xxx: registries ---------------------------------------------------------------------------
     /// <summary>A registry, repository or push target name is malformed.</summary>

@@ -21,6 +21,7 @@ public sealed class BuildOciImage : OciTask
     public string[] RuntimePackIds { get; set; } = [];
     public ITaskItem[] CustomLayers { get; set; } = [];
     public string? BaseImage { get; set; }
+    public bool SelfContained { get; set; }
     public string? Registry { get; set; }
     public string[] Tags { get; set; } = [];
     public string? WorkingDirectory { get; set; }
@@ -101,6 +102,11 @@ public sealed class BuildOciImage : OciTask
         // Registry bases: pulled through the shared cache; the SDK's credential variables are bound to the hosts involved.
         var registrySettings = RegistryTaskSettings.Create(CacheDirectory, RegistriesConfig, HostsDirectory, NameDelegation);
         using var registries = new RegistryBaseImages(registrySettings, this, NullIfEmpty(Registry));
+        if (!SelfContained && request.BaseImage is null or "scratch")
+            ((IBuildLog)this).Warning(ErrorCodes.NoRuntimeInImage,
+                "The image starts from scratch, which has no .NET runtime, but the app is framework-dependent: set ContainerBaseImage to an image with the runtime " +
+                "(e.g. mcr.microsoft.com/dotnet/runtime:10.0, or a local oci:/oci-archive: copy of it) or publish self-contained.");
+
         var result = new ImagePublisher(this, [registries.Provider]).Publish(request);
         ManifestDigest = result.Manifest.Digest.ToString();
         var item = new TaskItem(result.Name);

@@ -78,6 +78,7 @@ public sealed class HelloOciImageTests(PublishedHelloOci published) : IClassFixt
         Assert.Contains(published.Sample.LayoutPath, published.Result.Output);
         Assert.Contains("layer runtime", published.Result.Output);
         Assert.Contains("MiB", published.Result.Output);
+        Assert.DoesNotContain("warning OCI", published.Result.Output);
 
         Assert.Contains($"GeneratedContainer samples/hello-oci digest={digest} layout={published.Sample.LayoutPath} summary={published.Sample.SummaryPath} archive={Path.GetFullPath(published.ArchivePath)}",
             published.Result.Output);
