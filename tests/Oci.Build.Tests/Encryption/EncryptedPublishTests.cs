@@ -18,6 +18,7 @@ public class EncryptedPublishTests
         {
             ["ContainerEncrypt"] = "true",
             ["ContainerEncryptionRecipients"] = "jwe:" + pub,
+            ["ContainerArchiveOutputPath"] = keys.Combine("image.tar"),
         };
         var first = sample.Publish(properties).EnsureSuccess("encrypted publish");
 
@@ -31,6 +32,12 @@ public class EncryptedPublishTests
         Assert.Equal(plain.Config.Digest, encrypted.Config.Digest); // diff_ids stay visible, as everywhere in the ecosystem
         LayoutAssert.HasNoBlob(sample.LayoutPath, plain.Layers.Skip(baseCount).Select(l => l.Digest));
         Assert.Contains(encryptedEntry.Digest.ToString(), File.ReadAllText(sample.SummaryPath));
+
+        // The archive is made from the encrypted layout: the plaintext of an encrypted layer is not in it either.
+        var fromArchive = keys.Combine("from-archive");
+        OciArchive.Extract(keys.Combine("image.tar"), fromArchive);
+        LayoutAssert.HasNoBlob(fromArchive, plain.Layers.Skip(baseCount).Select(l => l.Digest));
+        Assert.Equal(encryptedEntry.Digest, LayoutAssert.ReadImage(fromArchive, "samples/hello-oci:1.0.0").Entry.Digest);
 
         using var temp = new TempDirectory("publish-dec");
         var decrypted = temp.Combine("dec");
