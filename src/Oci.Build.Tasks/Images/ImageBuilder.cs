@@ -12,12 +12,12 @@ namespace Oci.Build.Images;
 /// </summary>
 public static class ImageBuilder
 {
-    public static ImageResult Build(BaseImage baseImage, IReadOnlyList<BuiltLayer> layers, ImageSettings settings, string layoutPath)
+    public static ImageResult Build(BaseImage baseImage, IReadOnlyList<BuiltLayer> layers, ImageSettings settings, string layoutPath, bool layoutIsScratch = false)
     {
         var config = ImageConfigEditor.Apply(baseImage.Config, settings, layers);
         var configBytes = JsonSerializer.SerializeToUtf8Bytes(config, OciJson.Options);
 
-        using var writer = OciLayoutWriter.Create(layoutPath);
+        using var writer = OciLayoutWriter.Create(layoutPath, linkTrustedBlobs: layoutIsScratch);
         foreach (var layer in baseImage.Layers)
             writer.CopyBlob(baseImage.Blobs!, layer);
         foreach (var layer in layers)

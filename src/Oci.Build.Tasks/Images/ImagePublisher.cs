@@ -31,7 +31,7 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
             new TarSettings(settings.Created.ToUnixTimeSeconds()));
         var layers = plan.Select(builder.Build).ToList();
 
-        var result = ImageBuilder.Build(baseImage, layers, settings, request.LayoutPath);
+        var result = ImageBuilder.Build(baseImage, layers, settings, request.LayoutPath, request.LayoutIsScratch);
 
         foreach (var layer in result.Layers)
             log.Info($"  layer {layer.Name,-10} {layer.Descriptor.Digest} {FormatSize(layer.Descriptor.Size),10}  ({layer.Origin})");

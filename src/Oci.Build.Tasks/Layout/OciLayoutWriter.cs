@@ -13,24 +13,32 @@ public sealed class OciLayoutWriter : IDisposable
     private readonly HashSet<Digest> _blobs = [];
     private bool _committed;
 
-    private OciLayoutWriter(string destination, string staging)
+    private readonly bool _linkTrustedBlobs;
+
+    private OciLayoutWriter(string destination, string staging, bool linkTrustedBlobs)
     {
         Destination = destination;
         StagingRoot = staging;
+        _linkTrustedBlobs = linkTrustedBlobs;
     }
 
     public string Destination { get; }
 
     public string StagingRoot { get; }
 
-    public static OciLayoutWriter Create(string destination)
+    /// <param name="linkTrustedBlobs">
+    /// Hard-link blobs added with <see cref="AddTrustedBlobFile"/> instead of copying them. Only for layouts that are the
+    /// build's own scratch space (the plaintext layout of an encrypted build): a linked blob shares its bytes with the
+    /// cache, so nothing may ever write into it. Outputs users receive always get copies.
+    /// </param>
+    public static OciLayoutWriter Create(string destination, bool linkTrustedBlobs = false)
     {
         var full = Path.GetFullPath(destination).TrimEnd(Path.DirectorySeparatorChar);
         var parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);
         var staging = Path.Combine(parent, $".{Path.GetFileName(full)}.staging-{Guid.NewGuid():N}");
         Directory.CreateDirectory(staging);
-        return new OciLayoutWriter(full, staging);
+        return new OciLayoutWriter(full, staging, linkTrustedBlobs);
     }
 
     public bool HasBlob(Digest digest) => _blobs.Contains(digest);
@@ -55,7 +63,9 @@ public sealed class OciLayoutWriter : IDisposable
         var length = new FileInfo(sourcePath).Length;
         if (length != descriptor.Size)
             throw new OciException(ErrorCodes.DigestMismatch, $"Cached blob '{sourcePath}' is {length} bytes, expected {descriptor.Size}; delete the cache directory and publish again.");
-        File.Copy(sourcePath, PrepareBlobPath(descriptor.Digest));
+        var target = PrepareBlobPath(descriptor.Digest);
+        if (!_linkTrustedBlobs || !HardLink.TryCreate(sourcePath, target))
+            File.Copy(sourcePath, target);
     }
 
     /// <summary>Streams a blob from <paramref name="source"/>, verifying its digest and size on the way; nothing is kept on a mismatch.</summary>

@@ -22,6 +22,8 @@ public sealed class BuildOciImage : OciTask
     public ITaskItem[] CustomLayers { get; set; } = [];
     public string? BaseImage { get; set; }
     public bool SelfContained { get; set; }
+    /// <summary>True when LayoutPath is build scratch space (the plaintext layout of an encrypted build).</summary>
+    public bool LayoutIsScratch { get; set; }
     public string? Registry { get; set; }
     public string[] Tags { get; set; } = [];
     public string? WorkingDirectory { get; set; }
@@ -96,6 +98,7 @@ public sealed class BuildOciImage : OciTask
                 .ToList(),
             Compression = LayerCompression.Parse(Compression),
             LayoutPath = LayoutPath,
+            LayoutIsScratch = LayoutIsScratch,
             CacheDirectory = CacheDirectory,
         };
 

@@ -57,6 +57,28 @@ public class LayoutTests : IDisposable
     }
 
     [Fact]
+    public void Outputs_get_copies_of_cached_blobs_and_only_scratch_layouts_share_them()
+    {
+        var file = _temp.Combine("files", "x.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, "x");
+        var layer = new LayerBuilder(new LayerCache(_temp.Combine("cache")), LayerCompression.Gzip, new TarSettings(0))
+            .Build(new LayerSpec("app", [LayerEntry.FromFile("x.txt", file)]));
+        var settings = new ImageSettings { Repository = "t/x", Tags = ["v1"], Platform = Platform.FromRuntimeIdentifier("linux-x64"), Created = DateTimeOffset.UnixEpoch };
+
+        using (var scratchBase = BaseImage.Scratch())
+        {
+            ImageBuilder.Build(scratchBase, [layer], settings, _temp.Combine("output"));
+            ImageBuilder.Build(scratchBase, [layer], settings, _temp.Combine("scratch"), layoutIsScratch: true);
+        }
+        string LinkCount(string path) => ProcessRunner.Run("stat", "-c", "%h", path).EnsureSuccess("stat").StandardOutput.Trim();
+        var output = OciLayout.Open(_temp.Combine("output")).BlobPath(layer.Descriptor.Digest);
+        var scratch = OciLayout.Open(_temp.Combine("scratch")).BlobPath(layer.Descriptor.Digest);
+        Assert.Equal("1", LinkCount(output));   // a user may do anything to an output; the cache must not feel it
+        Assert.Equal("2", LinkCount(scratch));  // the cache's blob and the scratch layout's are one file
+    }
+
+    [Fact]
     public void A_failed_write_leaves_the_previous_layout_untouched()
     {
         var layoutPath = _temp.Combine("layout");
