@@ -65,8 +65,6 @@ public static class ErrorCodes
     public const string InvalidPushSetting = "OCI2015";
 
     // --- OCI3xxx: encryption ---------------------------------------------------------------------------
-    /// <summary>ContainerEncrypt=true, but this build has no encryption (the placeholder target; kept for its meaning).</summary>
-    public const string EncryptionUnavailable = "OCI3000";
     /// <summary>An encryption recipient is not SCHEME:VALUE with a known scheme, or its value is empty or malformed.</summary>
     public const string MalformedRecipient = "OCI3001";
     /// <summary>A recipient's key or certificate file is missing or cannot be read.</summary>
