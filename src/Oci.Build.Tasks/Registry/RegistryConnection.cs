@@ -37,7 +37,7 @@ public sealed class RegistryConnection(RegistryEndpoint endpoint, RegistryTransp
         var authRounds = 0;
         for (var attempt = 1; ; attempt++)
         {
-            var request = Prepare(create(root));
+            var request = Prepare(create(root), root);
             var authorization = authenticator.Authorization(scopes);
             HttpResponseMessage response;
             try
@@ -80,8 +80,14 @@ public sealed class RegistryConnection(RegistryEndpoint endpoint, RegistryTransp
         }
     }
 
-    private HttpRequestMessage Prepare(HttpRequestMessage request)
+    /// <summary>
+    /// Adds what belongs to this endpoint (containerd's <c>ns</c> parameter, hosts.toml headers), but only to requests
+    /// for the endpoint's own origin: an upload Location may point at blob storage elsewhere, and a configured header
+    /// can be a secret (an API key), while an extra query parameter can break a pre-signed storage URL.
+    /// </summary>
+    private HttpRequestMessage Prepare(HttpRequestMessage request, Uri root)
     {
+        if (request.RequestUri is not { } target || !SameOrigin(target, root)) return request;
         if (endpoint.Namespace is { } ns && request.RequestUri is { } uri)
         {
             var builder = new UriBuilder(uri);
