@@ -164,6 +164,11 @@ public sealed class RegistryConnection(RegistryEndpoint endpoint, RegistryTransp
             return new OciException(ErrorCodes.RegistryAuthenticationFailed,
                 $"{endpoint.Host} requires authentication to {what}, and no credentials were found for {endpoint.Host}. " +
                 $"Log in (docker login / podman login {endpoint.Host}) or set DOTNET_CONTAINER_REGISTRY_UNAME and DOTNET_CONTAINER_REGISTRY_PWORD.");
+        if (response.StatusCode == HttpStatusCode.Unauthorized && credential is not null && !authenticator.UsesTokens)
+            // Basic: a 401 to a request carrying the credential means the user name or password is wrong, not that
+            // the user lacks a permission (a token registry says that with a 401 to a valid token instead).
+            return new OciException(ErrorCodes.RegistryAuthenticationFailed,
+                $"{endpoint.Host} refused the {credential} when asked to {what}. Check the user name and password, or log in again.");
         return new OciException(ErrorCodes.RegistryAccessDenied,
             $"{endpoint.Host} denied access to {what} ({(int)response.StatusCode}): the {credential?.ToString() ?? "anonymous access"} may not {wanted}. " +
             "Use a credential with that permission.");
