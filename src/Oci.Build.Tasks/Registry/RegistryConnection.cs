@@ -37,7 +37,7 @@ public sealed class RegistryConnection(RegistryEndpoint endpoint, RegistryTransp
         var authRounds = 0;
         for (var attempt = 1; ; attempt++)
         {
-            var request = Prepare(create(root));
+            var request = Prepare(create(root), root);
             var authorization = authenticator.Authorization(scopes);
             HttpResponseMessage response;
             try
@@ -80,8 +80,14 @@ public sealed class RegistryConnection(RegistryEndpoint endpoint, RegistryTransp
         }
     }
 
-    private HttpRequestMessage Prepare(HttpRequestMessage request)
+    /// <summary>
+    /// Adds what belongs to this endpoint (containerd's <c>ns</c> parameter, hosts.toml headers), but only to requests
+    /// for the endpoint's own origin: an upload Location may point at blob storage elsewhere, and a configured header
+    /// can be a secret (an API key), while an extra query parameter can break a pre-signed storage URL.
+    /// </summary>
+    private HttpRequestMessage Prepare(HttpRequestMessage request, Uri root)
     {
+        if (request.RequestUri is not { } target || !SameOrigin(target, root)) return request;
         if (endpoint.Namespace is { } ns && request.RequestUri is { } uri)
         {
             var builder = new UriBuilder(uri);
@@ -158,6 +164,11 @@ public sealed class RegistryConnection(RegistryEndpoint endpoint, RegistryTransp
             return new OciException(ErrorCodes.RegistryAuthenticationFailed,
                 $"{endpoint.Host} requires authentication to {what}, and no credentials were found for {endpoint.Host}. " +
                 $"Log in (docker login / podman login {endpoint.Host}) or set DOTNET_CONTAINER_REGISTRY_UNAME and DOTNET_CONTAINER_REGISTRY_PWORD.");
+        if (response.StatusCode == HttpStatusCode.Unauthorized && credential is not null && !authenticator.UsesTokens)
+            // Basic: a 401 to a request carrying the credential means the user name or password is wrong, not that
+            // the user lacks a permission (a token registry says that with a 401 to a valid token instead).
+            return new OciException(ErrorCodes.RegistryAuthenticationFailed,
+                $"{endpoint.Host} refused the {credential} when asked to {what}. Check the user name and password, or log in again.");
         return new OciException(ErrorCodes.RegistryAccessDenied,
             $"{endpoint.Host} denied access to {what} ({(int)response.StatusCode}): the {credential?.ToString() ?? "anonymous access"} may not {wanted}. " +
             "Use a credential with that permission.");

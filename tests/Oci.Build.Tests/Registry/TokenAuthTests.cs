@@ -146,6 +146,57 @@ public sealed class TokenAuthTests : IDisposable
         Assert.DoesNotContain("not-the-password-31", harness.Log.Text);
     }
 
+    [Fact]
+    public void An_identity_token_from_docker_config_is_exchanged_with_a_refresh_token_grant_and_never_shown()
+    {
+        const string identityToken = "alice-refresh-token-Zq81";
+        _tokens.RefreshTokens[identityToken] = "alice";
+        using var harness = new EngineHarness();
+        var host = _registry.Host;
+        // What `docker login` stores for an identity-token login (ACR and others): a placeholder user, no password.
+        var dockerDir = Path.Combine(harness.Home, ".docker");
+        Directory.CreateDirectory(dockerDir);
+        var placeholder = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("00000000-0000-0000-0000-000000000000:"));
+        File.WriteAllText(Path.Combine(dockerDir, "config.json"),
+            "{\"auths\":{\"" + host + "\":{\"auth\":\"" + placeholder + "\",\"identitytoken\":\"" + identityToken + "\"}}}");
+        var layout = harness.Combine("base");
+        TestImages.Base(harness.Work, layout, harness.Cache, 8 * 1024);
+
+        var pushed = harness.Push(layout, host, "a/identity", "1");
+        Assert.Equal(TestImages.ManifestDigest(layout), pushed.ManifestDigest);
+        using (var pulled = harness.Pull($"{host}/a/identity:1"))
+            Assert.Equal(pushed.ManifestDigest, pulled.ManifestDescriptor!.Digest);
+
+        // Every token the engine got came from the OAuth2 form with the refresh-token grant (no GET, so no anonymous
+        // or Basic request), carrying the fields the token spec requires.
+        var forms = _tokens.FormRequests.ToList();
+        Assert.NotEmpty(forms);
+        Assert.Equal(forms.Count, _tokens.Requests.Count);
+        Assert.All(_tokens.Requests, r => Assert.Equal("alice", r.User));
+        AssertSkopeoSees($"{host}/a/identity:1", "alice", pushed.ManifestDigest);
+        Assert.All(forms, form =>
+        {
+            Assert.Equal("refresh_token", form["grant_type"]);
+            Assert.Equal(identityToken, form["refresh_token"]);
+            Assert.Equal(TokenServer.Service, form["service"]);
+            Assert.False(string.IsNullOrEmpty(form["client_id"]));
+        });
+        Assert.Contains(forms, form => form["scope"] == "repository:a/identity:push,pull");
+        Assert.Contains(forms, form => form["scope"] == "repository:a/identity:pull");
+
+        // A refresh token the service does not accept: a coded error that shows neither it nor any token.
+        File.WriteAllText(Path.Combine(dockerDir, "config.json"),
+            "{\"auths\":{\"" + host + "\":{\"auth\":\"" + placeholder + "\",\"identitytoken\":\"revoked-refresh-token-Kp2\"}}}");
+        var refused = Assert.Throws<OciException>(() => harness.Push(layout, host, "a/identity2", "1"));
+        Assert.Equal(ErrorCodes.RegistryAuthenticationFailed, refused.Code);
+        foreach (var text in new[] { harness.Log.Text, refused.Message })
+        {
+            Assert.DoesNotContain(identityToken, text);
+            Assert.DoesNotContain("revoked-refresh-token-Kp2", text);
+            Assert.DoesNotContain("eyJ", text); // the start of every access token this server issues
+        }
+    }
+
     private static void AssertSkopeoSees(string reference, string user, Digest expected)
     {
         var raw = ProcessRunner.Run("skopeo", "inspect", "--raw", "--tls-verify=false", "--creds", $"{user}:{RegistryServer.Users[user]}", $"docker://{reference}")

@@ -60,6 +60,15 @@ public sealed class DockerConfigCredentialSource(string path, Func<string, Crede
         return text is "index.docker.io" or "registry-1.docker.io" or "registry.hub.docker.com" ? "docker.io" : text;
     }
 
+    /// <summary><c>host/namespace</c> (podman's per-repository keys), as opposed to <c>host</c> or docker's <c>https://host/v1/</c>.</summary>
+    private static bool IsRepositoryScoped(string key)
+    {
+        var text = key.Trim();
+        if (text.Contains("://", StringComparison.Ordinal)) return false; // URL forms carry an API path, not a namespace
+        var slash = text.IndexOf('/');
+        return slash >= 0 && slash < text.TrimEnd('/').Length - 1;
+    }
+
     private sealed record AuthEntry(string? Auth, string? Username, string? Password, string? IdentityToken)
     {
         public RegistryCredential? ToCredential(string path)
@@ -104,12 +113,28 @@ public sealed class DockerConfigCredentialSource(string path, Func<string, Crede
                 var root = json.RootElement;
                 if (root.TryGetProperty("auths", out var auths) && auths.ValueKind == JsonValueKind.Object)
                 {
+                    var scopedOnly = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
                     foreach (var property in auths.EnumerateObject())
                     {
                         var value = property.Value;
                         string? Read(string name) => value.ValueKind == JsonValueKind.Object && value.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-                        // The first spelling of a host wins, as in docker; later aliases do not override it.
-                        file.Auths.TryAdd(NormalizeHost(property.Name), new AuthEntry(Read("auth"), Read("username"), Read("password"), Read("identitytoken")));
+                        var host = NormalizeHost(property.Name);
+                        var entry = new AuthEntry(Read("auth"), Read("username"), Read("password"), Read("identitytoken"));
+                        // podman writes repository-scoped keys (host/namespace). Lookups here are per host, so an entry for
+                        // the whole host beats a scoped one wherever it appears; a scoped one serves only when nothing else
+                        // names the host. Among equals the first spelling wins, as in docker.
+                        if (IsRepositoryScoped(property.Name))
+                        {
+                            if (file.Auths.TryAdd(host, entry)) scopedOnly.Add(host);
+                        }
+                        else if (scopedOnly.Remove(host))
+                        {
+                            file.Auths[host] = entry;
+                        }
+                        else
+                        {
+                            file.Auths.TryAdd(host, entry);
+                        }
                     }
                 }
                 if (root.TryGetProperty("credHelpers", out var helpers) && helpers.ValueKind == JsonValueKind.Object)

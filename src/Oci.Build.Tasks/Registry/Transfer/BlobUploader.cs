@@ -27,6 +27,8 @@ public sealed record UploadOptions
     public long ChunkSize { get; init; } = 16L << 20;
     /// <summary>Blobs from this size log progress lines.</summary>
     public long ProgressThreshold { get; init; } = 16L << 20;
+    /// <summary>At most one progress line per blob this often (tests shorten it to see the lines without a slow push).</summary>
+    public TimeSpan ProgressInterval { get; init; } = TransferProgress.Interval;
 }
 
 /// <summary>
@@ -64,7 +66,7 @@ public sealed class BlobUploader(RegistryClient client, UploadOptions options, I
         }
 
         long sent = 0;
-        var progress = blob.Size >= options.ProgressThreshold ? new TransferProgress(log, "pushing", blob.Digest, blob.Size) : null;
+        var progress = blob.Size >= options.ProgressThreshold ? new TransferProgress(log, "pushing", blob.Digest, blob.Size, options.ProgressInterval) : null;
         void Count(long n)
         {
             Interlocked.Add(ref sent, n);

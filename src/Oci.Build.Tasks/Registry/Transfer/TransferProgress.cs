@@ -5,12 +5,13 @@ using Oci.Build.Oci;
 namespace Oci.Build.Registry.Transfer;
 
 /// <summary>
-/// Progress lines for one large blob (bytes so far, total, rate), at most one every <see cref="Interval"/>, so a slow
-/// push of a big layer shows it is alive without flooding the build log.
+/// Progress lines for one large blob (bytes so far, total, rate), at most one every <paramref name="interval"/>
+/// (default <see cref="Interval"/>), so a slow push of a big layer shows it is alive without flooding the build log.
 /// </summary>
-public sealed class TransferProgress(IBuildLog log, string verb, Digest digest, long total)
+public sealed class TransferProgress(IBuildLog log, string verb, Digest digest, long total, TimeSpan? interval = null)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+    private readonly TimeSpan _interval = interval ?? Interval;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private TimeSpan _lastReport;
     private long _done;
@@ -19,7 +20,7 @@ public sealed class TransferProgress(IBuildLog log, string verb, Digest digest, 
     {
         var done = Interlocked.Add(ref _done, bytes);
         var now = _clock.Elapsed;
-        if (now - _lastReport < Interval) return;
+        if (now - _lastReport < _interval) return;
         _lastReport = now;
         log.Info($"  {verb} {Short(digest)} {ImagePublisher.FormatSize(done)} of {ImagePublisher.FormatSize(total)} ({Rate(done, now)})");
     }
@@ -30,7 +31,7 @@ public sealed class TransferProgress(IBuildLog log, string verb, Digest digest, 
     public static string Short(Digest digest) => $"{digest.Algorithm}:{digest.Hex[..12]}";
 
     private static string Rate(long bytes, TimeSpan elapsed) =>
-        elapsed.TotalSeconds < 0.001 ? "-" : ImagePublisher.FormatSize((long)(bytes / elapsed.TotalSeconds)) + "/s";
+        elapsed <= TimeSpan.Zero ? "-" : ImagePublisher.FormatSize((long)(bytes / elapsed.TotalSeconds)) + "/s";
 }
 
 /// <summary>A read-only view of a seekable stream's range that reports what flows through it.</summary>

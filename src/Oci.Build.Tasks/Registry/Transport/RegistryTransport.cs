@@ -85,7 +85,7 @@ public sealed class RegistryTransport : IDisposable
     public static OciException TlsError(string host, string reason, Exception? inner = null) =>
         new(ErrorCodes.RegistryTlsFailed,
             $"TLS to {host} failed: {reason}. Trust its CA with a hosts.toml 'ca' entry (ContainerHostsDirectory), or, for a test registry only, " +
-            $"list it in DOTNET_CONTAINER_INSECURE_REGISTRIES.", inner);
+            $"list it in DOTNET_CONTAINER_INSECURE_REGISTRIES or mark its registries.conf entry insecure = true.", inner);
 
     /// <summary>Why TLS to <paramref name="host"/> was refused, when it was.</summary>
     public string? TlsFailure(string host) =>

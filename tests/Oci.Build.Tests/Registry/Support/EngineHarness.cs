@@ -35,6 +35,8 @@ public sealed class EngineHarness : IDisposable
     public bool NameDelegation { get; set; } = false;
     public RegistryTransportOptions Transport { get; set; } = new() { Retry = RetryPolicy.Default with { InitialDelay = TimeSpan.FromMilliseconds(20) } };
     public DelegationOptions? Delegation { get; set; }
+    /// <summary>Small thresholds, so blobs of a few hundred KiB go in chunks and count as large.</summary>
+    public UploadOptions Upload { get; set; } = new() { MonolithicLimit = 256 * 1024, ChunkSize = 128 * 1024, ProgressThreshold = 256 * 1024 };
 
     public RegistrySettings Settings => new()
     {
@@ -62,7 +64,7 @@ public sealed class EngineHarness : IDisposable
             Registry = registry,
             Repository = repository,
             Tags = tags,
-            Options = new PushOptions { Upload = new UploadOptions { MonolithicLimit = 256 * 1024, ChunkSize = 128 * 1024, ProgressThreshold = 256 * 1024 } },
+            Options = new PushOptions { Upload = Upload },
         });
 
     public BaseImage Pull(string spec, string? pushRegistry = null)

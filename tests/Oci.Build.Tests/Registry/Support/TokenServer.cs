@@ -9,8 +9,9 @@ using System.Text.Json;
 namespace Oci.Build.Tests.Registry.Support;
 
 /// <summary>
-/// A small distribution token server (the "realm"): checks Basic credentials, grants per-repository actions by a policy,
-/// and signs RS256 JWTs that docker-registry verifies through the x5c certificate in its rootcertbundle.
+/// A small distribution token server (the "realm"): checks Basic credentials (GET), or a refresh token posted as an
+/// OAuth2 form, grants per-repository actions by a policy, and signs RS256 JWTs that docker-registry verifies through the x5c
+/// certificate in its rootcertbundle.
 /// Every request's scopes are recorded so tests can check what the client asked for.
 /// </summary>
 public sealed class TokenServer : IDisposable
@@ -49,6 +50,12 @@ public sealed class TokenServer : IDisposable
     /// <summary>(user, scope parameters as received) of every token request.</summary>
     public ConcurrentQueue<(string? User, IReadOnlyList<string> Scopes)> Requests { get; } = new();
 
+    /// <summary>Refresh (identity) tokens this server accepts in an OAuth2 POST, and the user each stands for.</summary>
+    public ConcurrentDictionary<string, string> RefreshTokens { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The form fields of every OAuth2 POST (<c>grant_type</c>, <c>refresh_token</c>, <c>service</c>, <c>scope</c>, <c>client_id</c>).</summary>
+    public ConcurrentQueue<IReadOnlyDictionary<string, string>> FormRequests { get; } = new();
+
     private async Task ServeAsync()
     {
         while (_listener.IsListening)
@@ -83,7 +90,30 @@ public sealed class TokenServer : IDisposable
         var response = context.Response;
         string? user = null;
         var authorization = context.Request.Headers["Authorization"];
-        if (authorization is not null && authorization.StartsWith("Basic ", StringComparison.Ordinal))
+        IReadOnlyList<string>? scopeValues = null;
+        if (context.Request.HttpMethod == "POST")
+        {
+            // The OAuth2 form (distribution's token spec): only the refresh-token grant, with the fields it requires.
+            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+            var form = System.Web.HttpUtility.ParseQueryString(reader.ReadToEnd());
+            var fields = form.AllKeys.Where(k => k is not null).ToDictionary(k => k!, k => form[k]!);
+            FormRequests.Enqueue(fields);
+            if (form["grant_type"] != "refresh_token" || string.IsNullOrEmpty(form["client_id"]) || form["service"] != Service)
+            {
+                response.StatusCode = 400;
+                response.Close();
+                return;
+            }
+            if (form["refresh_token"] is not { } refresh || !RefreshTokens.TryGetValue(refresh, out var owner))
+            {
+                response.StatusCode = 401;
+                response.Close();
+                return;
+            }
+            user = owner;
+            scopeValues = form.GetValues("scope") ?? [];
+        }
+        else if (authorization is not null && authorization.StartsWith("Basic ", StringComparison.Ordinal))
         {
             var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(authorization[6..]));
             var colon = decoded.IndexOf(':');
@@ -96,7 +126,7 @@ public sealed class TokenServer : IDisposable
             }
             user = name;
         }
-        var scopes = (context.Request.QueryString.GetValues("scope") ?? []).SelectMany(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        var scopes = (scopeValues ?? context.Request.QueryString.GetValues("scope") ?? []).SelectMany(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
         Requests.Enqueue((user, scopes));
         var access = new List<object>();
         foreach (var scope in scopes)

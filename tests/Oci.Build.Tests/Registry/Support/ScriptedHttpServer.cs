@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Oci.Build.Tests.Registry.Support;
+
+/// <summary>One request as a <see cref="ScriptedHttpServer"/> received it: exactly the headers on the wire.</summary>
+public sealed record ScriptedRequest(string Method, string Target, IReadOnlyDictionary<string, string> Headers, byte[] Body)
+{
+    public string Path => Target.Split('?')[0];
+
+    public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
+}
+
+/// <summary>What a <see cref="ScriptedHttpServer"/> answers.</summary>
+public sealed record ScriptedResponse(int Status, byte[] Body, IReadOnlyDictionary<string, string> Headers)
+{
+    public static ScriptedResponse Of(int status, params (string Name, string Value)[] headers) =>
+        new(status, [], headers.ToDictionary(h => h.Name, h => h.Value));
+
+    public static ScriptedResponse Bytes(byte[] body, string contentType, params (string Name, string Value)[] headers) =>
+        new(200, body, headers.Append((Name: "Content-Type", Value: contentType)).ToDictionary(h => h.Name, h => h.Value));
+}
+
+/// <summary>
+/// A plain HTTP/1.1 server on 127.0.0.1 (TcpListener, one request per connection) whose answers come from a delegate,
+/// and which records every request's method, target and headers as they arrived. For the registry behaviours a real
+/// docker-registry will not show on demand, such as redirecting a blob download to storage on another host.
+/// A TLS ClientHello (the engine's HTTPS probe of a loopback host) is answered by hanging up, as a plain server would.
+/// </summary>
+public sealed class ScriptedHttpServer : IDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly Func<ScriptedRequest, ScriptedResponse> _handler;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    public ScriptedHttpServer(Func<ScriptedRequest, ScriptedResponse> handler)
+    {
+        _handler = handler;
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _loop = Task.Run(ServeAsync);
+    }
+
+    public int Port { get; }
+
+    /// <summary><c>127.0.0.1:PORT</c>.</summary>
+    public string Host => $"127.0.0.1:{Port}";
+
+    public ConcurrentQueue<ScriptedRequest> Requests { get; } = new();
+
+    private async Task ServeAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            _ = Task.Run(() => HandleAsync(client));
+        }
+    }
+
+    private async Task HandleAsync(TcpClient client)
+    {
+        using (client)
+        {
+            try
+            {
+                var stream = client.GetStream();
+                var head = new StringBuilder();
+                var one = new byte[1];
+                while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+                {
+                    if (await stream.ReadAsync(one) != 1) return;
+                    if (head.Length == 0 && !char.IsAsciiLetterUpper((char)one[0])) return; // not HTTP (a TLS probe): hang up
+                    head.Append((char)one[0]);
+                }
+                var lines = head.ToString().Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+                var requestLine = lines[0].Split(' ');
+                var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                foreach (var line in lines.Skip(1))
+                {
+                    var colon = line.IndexOf(':');
+                    if (colon > 0) headers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
+                }
+                var body = new byte[headers.TryGetValue("Content-Length", out var length) ? int.Parse(length) : 0];
+                await stream.ReadExactlyAsync(body);
+                var request = new ScriptedRequest(requestLine[0], requestLine[1], headers, body);
+                Requests.Enqueue(request);
+
+                ScriptedResponse response;
+                try
+                {
+                    response = _handler(request);
+                }
+                catch (Exception ex)
+                {
+                    response = new ScriptedResponse(500, Encoding.UTF8.GetBytes(ex.Message), new Dictionary<string, string>());
+                }
+                var text = new StringBuilder($"HTTP/1.1 {response.Status} Scripted\r\nConnection: close\r\n");
+                if (request.Method != "HEAD" || !response.Headers.ContainsKey("Content-Length"))
+                    text.Append($"Content-Length: {response.Body.Length}\r\n");
+                foreach (var (name, value) in response.Headers) text.Append($"{name}: {value}\r\n");
+                text.Append("\r\n");
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(text.ToString()));
+                if (request.Method != "HEAD") await stream.WriteAsync(response.Body);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException)
+            {
+                // The client hung up: nothing to answer.
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        try { _loop.Wait(TimeSpan.FromSeconds(2)); } catch (AggregateException) { }
+    }
+}
