@@ -34,7 +34,7 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         var result = ImageBuilder.Build(baseImage, layers, settings, request.LayoutPath, request.LayoutIsScratch);
 
         foreach (var layer in result.Layers)
-            log.Info($"  layer {layer.Name,-10} {layer.Descriptor.Digest} {FormatSize(layer.Descriptor.Size),10}  ({layer.Origin})");
+            log.Info($"  layer {layer.Name,-10} {layer.Descriptor.Digest} {ByteSize.Format(layer.Descriptor.Size),10}  ({layer.Origin})");
         log.Info($"Image {string.Join(", ", result.References)} -> {result.Manifest.Digest}");
         log.Info($"  layout:  {result.LayoutPath}");
         log.Detail($"Image step took {stopwatch.Elapsed.TotalMilliseconds:F0} ms.");
@@ -55,11 +55,4 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
     }
 
     private static string Normalize(string path) => Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
-
-    public static string FormatSize(long bytes) => bytes switch
-    {
-        < 1024 => $"{bytes} B",
-        < 1024 * 1024 => $"{bytes / 1024.0:F1} KiB",
-        _ => $"{bytes / (1024.0 * 1024):F1} MiB",
-    };
 }

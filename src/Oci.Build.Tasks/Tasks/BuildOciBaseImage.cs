@@ -53,6 +53,6 @@ public sealed class BuildOciBaseImage : OciTask
         };
         var result = FilesystemImage.Build(entries, settings, LayoutPath, CacheDirectory);
         ManifestDigest = result.Manifest.Digest.ToString();
-        ((IBuildLog)this).Info($"Base image {Repository}:{Tag} -> {ManifestDigest} ({ImagePublisher.FormatSize(result.Layers.Sum(l => l.Descriptor.Size))}) in {result.LayoutPath}");
+        ((IBuildLog)this).Info($"Base image {Repository}:{Tag} -> {ManifestDigest} ({ByteSize.Format(result.Layers.Sum(l => l.Descriptor.Size))}) in {result.LayoutPath}");
     }
 }

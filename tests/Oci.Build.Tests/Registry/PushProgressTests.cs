@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Oci.Build.Images;
+using Oci.Build.Oci;
 using Oci.Build.Registry.Transfer;
 using Oci.Build.Tests.Registry.Support;
 
@@ -29,7 +29,7 @@ public sealed class PushProgressTests
         var config = Assert.Single(result.Push.Blobs, b => b.Descriptor.Size < 256 * 1024).Descriptor;
         var lines = harness.Log.Lines.Where(l => l.Contains("pushing " + TransferProgress.Short(layer.Digest), StringComparison.Ordinal)).ToList();
 
-        var total = ImagePublisher.FormatSize(layer.Size);
+        var total = ByteSize.Format(layer.Size);
         var progress = new Regex($@"^info:   pushing {TransferProgress.Short(layer.Digest)} (?<done>{Size}) of {Regex.Escape(total)} \((?:{Size})/s\)$");
         var done = new Regex($@"^detail:   pushing {TransferProgress.Short(layer.Digest)} done: {Regex.Escape(total)} in \d+\.\d s \((?:{Size})/s\)$");
         var progressLines = lines.Select(l => progress.Match(l)).Where(m => m.Success).ToList();

@@ -1,4 +1,3 @@
-using Oci.Build.Images;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
 
@@ -49,7 +48,7 @@ public sealed class LayoutPusher(RegistrySettings settings, IBuildLog log)
         log.Info($"Pushed {string.Join(", ", references)}{where} -> {manifests[0].Manifest.Digest}");
         log.Info($"  blobs: {result.Blobs.Count} ({result.Count(BlobOutcome.Uploaded)} uploaded, {result.Count(BlobOutcome.Mounted)} mounted, " +
                  $"{result.Count(BlobOutcome.Existed)} already there); manifests written: {result.ManifestsWritten}");
-        log.Info($"  blob bytes uploaded: {result.BytesUploaded} ({ImagePublisher.FormatSize(result.BytesUploaded)})");
+        log.Info($"  blob bytes uploaded: {result.BytesUploaded} ({ByteSize.Format(result.BytesUploaded)})");
         return new LayoutPushResult(references, manifests[0].Manifest.Digest, result);
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Oci.Build.Images;
 using Oci.Build.Oci;
 
 namespace Oci.Build.Registry.Transfer;
@@ -22,16 +21,16 @@ public sealed class TransferProgress(IBuildLog log, string verb, Digest digest, 
         var now = _clock.Elapsed;
         if (now - _lastReport < _interval) return;
         _lastReport = now;
-        log.Info($"  {verb} {Short(digest)} {ImagePublisher.FormatSize(done)} of {ImagePublisher.FormatSize(total)} ({Rate(done, now)})");
+        log.Info($"  {verb} {Short(digest)} {ByteSize.Format(done)} of {ByteSize.Format(total)} ({Rate(done, now)})");
     }
 
     public void Finish(long bytes) =>
-        log.Detail($"  {verb} {Short(digest)} done: {ImagePublisher.FormatSize(bytes)} in {_clock.Elapsed.TotalSeconds:F1} s ({Rate(bytes, _clock.Elapsed)})");
+        log.Detail($"  {verb} {Short(digest)} done: {ByteSize.Format(bytes)} in {_clock.Elapsed.TotalSeconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)} s ({Rate(bytes, _clock.Elapsed)})");
 
     public static string Short(Digest digest) => $"{digest.Algorithm}:{digest.Hex[..12]}";
 
     private static string Rate(long bytes, TimeSpan elapsed) =>
-        elapsed <= TimeSpan.Zero ? "-" : ImagePublisher.FormatSize((long)(bytes / elapsed.TotalSeconds)) + "/s";
+        elapsed <= TimeSpan.Zero ? "-" : ByteSize.Format((long)(bytes / elapsed.TotalSeconds)) + "/s";
 }
 
 /// <summary>A read-only view of a seekable stream's range that reports what flows through it.</summary>
