@@ -34,7 +34,7 @@ public sealed class TransferProgress(IBuildLog log, string verb, Digest digest, 
 }
 
 /// <summary>A read-only view of a seekable stream's range that reports what flows through it.</summary>
-internal sealed class CountingReadStream(Stream inner, long length, Action<long> onRead) : Stream
+internal sealed class CountingReadStream(Stream inner, long length, Action<long> onRead) : IO.ForwardOnlyReadStream
 {
     private long _position;
 
@@ -63,15 +63,8 @@ internal sealed class CountingReadStream(Stream inner, long length, Action<long>
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => length;
     public override long Position { get => _position; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
