@@ -11,13 +11,23 @@ using Oci.Build.Oci;
 //  1. layer cipher throughput: our AES-256-CTR + HMAC-SHA256 single pass vs `openssl enc -aes-256-ctr | openssl dgst -hmac`
 //     over the same file (default 1 GiB);
 //  2. the image step of a publish, unencrypted vs encrypted, by timing the engine calls on a publish folder.
+//  3. with --push LAYOUT[:TAG] instead: pushing a layout to an empty local registry, Oci.Build vs skopeo (PushBenchmark.cs).
 // Usage: dotnet run -c Release --project benchmarks/Oci.Build.Benchmarks -- [--size-mb 1024] [--publish DIR --base oci:LAYOUT:TAG]
+//        dotnet run -c Release --project benchmarks/Oci.Build.Benchmarks -- --push samples/HelloOci/bin/Release/net10.0/linux-x64/oci-layout
 var sizeMb = Argument("--size-mb") is { } s ? int.Parse(s) : 1024;
 var publishDirectory = Argument("--publish");
 var baseImage = Argument("--base");
+var pushLayout = Argument("--push");
 var work = Directory.CreateTempSubdirectory("oci-build-bench-").FullName;
 try
 {
+    if (pushLayout is not null)
+    {
+        // Only the push comparison: --push LAYOUT[:TAG] (default tag latest).
+        var (layout, tag) = Oci.Build.Images.BaseImageResolver.SplitPathAndTag(pushLayout);
+        PushBenchmark.Run(work, Path.GetFullPath(layout), tag ?? "latest");
+        return;
+    }
     CipherBenchmark(work, sizeMb);
     if (publishDirectory is not null) ImageStepBenchmark(work, publishDirectory, baseImage);
     else Console.WriteLine("(image step skipped: pass --publish DIR [--base oci:LAYOUT:TAG], e.g. a published HelloOci)");
