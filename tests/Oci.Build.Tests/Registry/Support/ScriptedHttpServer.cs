@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace Oci.Build.Tests.Registry.Support;
@@ -24,10 +26,11 @@ public sealed record ScriptedResponse(int Status, byte[] Body, IReadOnlyDictiona
 }
 
 /// <summary>
-/// A plain HTTP/1.1 server on 127.0.0.1 (TcpListener, one request per connection) whose answers come from a delegate,
+/// An HTTP/1.1 server on 127.0.0.1 (TcpListener, one request per connection) whose answers come from a delegate,
 /// and which records every request's method, target and headers as they arrived. For the registry behaviours a real
 /// docker-registry will not show on demand, such as redirecting a blob download to storage on another host.
-/// A TLS ClientHello (the engine's HTTPS probe of a loopback host) is answered by hanging up, as a plain server would.
+/// Plain by default: a TLS ClientHello (the engine's HTTPS probe of a loopback host) is answered by hanging up, as a
+/// plain server would. With a certificate it speaks HTTPS (SslStream).
 /// </summary>
 public sealed class ScriptedHttpServer : IDisposable
 {
@@ -35,10 +38,12 @@ public sealed class ScriptedHttpServer : IDisposable
     private readonly Func<ScriptedRequest, ScriptedResponse> _handler;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly X509Certificate2? _certificate;
 
-    public ScriptedHttpServer(Func<ScriptedRequest, ScriptedResponse> handler)
+    public ScriptedHttpServer(Func<ScriptedRequest, ScriptedResponse> handler, X509Certificate2? certificate = null)
     {
         _handler = handler;
+        _certificate = certificate;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -75,13 +80,20 @@ public sealed class ScriptedHttpServer : IDisposable
         {
             try
             {
-                var stream = client.GetStream();
+                Stream stream = client.GetStream();
+                if (_certificate is not null)
+                {
+                    var ssl = new SslStream(stream);
+                    await ssl.AuthenticateAsServerAsync(_certificate);
+                    stream = ssl;
+                }
+                await using var _ = stream;
                 var head = new StringBuilder();
                 var one = new byte[1];
                 while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
                 {
                     if (await stream.ReadAsync(one) != 1) return;
-                    if (head.Length == 0 && !char.IsAsciiLetterUpper((char)one[0])) return; // not HTTP (a TLS probe): hang up
+                    if (head.Length == 0 && !char.IsAsciiLetterUpper((char)one[0])) return; // not HTTP (a TLS probe to a plain server): hang up
                     head.Append((char)one[0]);
                 }
                 var lines = head.ToString().Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
@@ -114,9 +126,9 @@ public sealed class ScriptedHttpServer : IDisposable
                 await stream.WriteAsync(Encoding.ASCII.GetBytes(text.ToString()));
                 if (request.Method != "HEAD") await stream.WriteAsync(response.Body);
             }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException)
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException or System.Security.Authentication.AuthenticationException)
             {
-                // The client hung up: nothing to answer.
+                // The client hung up, or refused the certificate mid-handshake: nothing to answer.
             }
         }
     }
