@@ -47,22 +47,12 @@ public sealed class BuildOciImage : OciTask
 
     protected override void Run()
     {
-        var repository = Repository.Trim();
-        if (!ImageReference.IsValidRepository(repository))
-            throw new OciException(ErrorCodes.InvalidSetting,
-                $"ContainerRepository '{Repository}' is not a valid repository name: use lowercase letters, digits and separators (. _ - /), e.g. contoso/orders.");
-        var tags = Tags.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-        if (tags.Count == 0) tags.Add("latest");
-        var badTag = tags.FirstOrDefault(t => !ImageReference.IsValidTag(t));
-        if (badTag is not null)
-            throw new OciException(ErrorCodes.InvalidSetting, $"Container image tag '{badTag}' is not valid: use up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'.");
-
         var entrypoint = AppCommand.Concat(AppCommandArgs).ToList();
         var settings = new ImageSettings
         {
-            Repository = repository,
+            Repository = ImageSettingValues.Repository(Repository),
             Registry = NullIfEmpty(Registry),
-            Tags = tags,
+            Tags = ImageSettingValues.Tags(Tags),
             Platform = Platform.FromRuntimeIdentifier(RuntimeIdentifier),
             Created = TimestampSetting.Resolve(SourceDateEpoch, Created),
             WorkingDirectory = NullIfEmpty(WorkingDirectory) ?? "/app",
@@ -70,7 +60,7 @@ public sealed class BuildOciImage : OciTask
             Cmd = DefaultArgs.Length > 0 ? DefaultArgs : (entrypoint.Count > 0 ? [] : null),
             User = NullIfEmpty(User),
             Environment = EnvironmentVariables.Select(i => new KeyValuePair<string, string>(i.ItemSpec, i.GetMetadata("Value"))).ToList(),
-            Ports = Ports.Select(FormatPort).ToList(),
+            Ports = Ports.Select(p => ImageSettingValues.Port(p.ItemSpec, p.GetMetadata("Type"))).ToList(),
             Labels = Labels.GroupBy(i => i.ItemSpec).ToDictionary(g => g.Key, g => g.Last().GetMetadata("Value")),
         };
 
@@ -91,7 +81,7 @@ public sealed class BuildOciImage : OciTask
             BaseImage = NullIfEmpty(BaseImage),
             BaseDirectory = ProjectDirectory,
             Settings = settings,
-            Layering = ParseLayering(Layering),
+            Layering = ImageSettingValues.Layering(Layering),
             CustomLayers = CustomLayers.GroupBy(i => i.ItemSpec, StringComparer.Ordinal)
                 .Select(g => new CustomLayer(g.Key, g.SelectMany(i => i.GetMetadata("Glob").Split(['|', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                     .Select(p => new Glob(p)).ToList()))
@@ -122,20 +112,5 @@ public sealed class BuildOciImage : OciTask
         item.SetMetadata("Tags", string.Join(";", result.Tags));
         item.SetMetadata("Platform", result.Platform.ToString());
         GeneratedContainer = item;
-    }
-
-    private static LayeringMode ParseLayering(string? value) => NullIfEmpty(value)?.ToLowerInvariant() switch
-    {
-        null or "layered" => LayeringMode.Layered,
-        "single" => LayeringMode.Single,
-        _ => throw new OciException(ErrorCodes.InvalidSetting, $"ContainerLayering '{value}' is not supported: use Layered or Single."),
-    };
-
-    private static string FormatPort(ITaskItem item)
-    {
-        var type = item.GetMetadata("Type") is { Length: > 0 } t ? t.Trim().ToLowerInvariant() : "tcp";
-        if (!int.TryParse(item.ItemSpec, out var port) || port is < 1 or > 65535 || type is not ("tcp" or "udp"))
-            throw new OciException(ErrorCodes.InvalidSetting, $"ContainerPort '{item.ItemSpec}' (Type '{type}') is not valid: use a number from 1 to 65535 and Type tcp or udp.");
-        return $"{port}/{type}";
     }
 }
