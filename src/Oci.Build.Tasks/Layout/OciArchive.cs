@@ -97,6 +97,9 @@ public static class OciArchive
                             throw new OciException(ErrorCodes.UnsafeArchiveEntry, $"'{archivePath}' unpacks to more than {maxTotalBytes} bytes; refusing it.");
                         var target = Path.Combine(destination, name);
                         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                        if (File.Exists(target))
+                            throw new OciException(ErrorCodes.UnsafeArchiveEntry,
+                                $"'{archivePath}' contains '{entry.Name}' twice; an archive whose later entry would replace an earlier one is refused.");
                         using (var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write))
                             entry.DataStream?.CopyTo(output);
                         break;

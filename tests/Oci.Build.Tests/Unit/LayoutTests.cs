@@ -129,6 +129,19 @@ public class LayoutTests : IDisposable
     }
 
     [Fact]
+    public void An_archive_naming_a_file_twice_is_refused()
+    {
+        var archive = _temp.Combine("twice.tar");
+        using (var output = File.Create(archive))
+        using (var writer = new TarWriter(output, TarEntryFormat.Pax))
+        {
+            foreach (var content in new[] { "{}", "{\"evil\":true}" })
+                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "index.json") { DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)) });
+        }
+        Assert.Equal(ErrorCodes.UnsafeArchiveEntry, Assert.Throws<OciException>(() => OciArchive.Extract(archive, _temp.Combine("out"))).Code);
+    }
+
+    [Fact]
     public void Opening_a_directory_that_is_not_a_layout_is_a_coded_error()
     {
         Directory.CreateDirectory(_temp.Combine("empty"));
