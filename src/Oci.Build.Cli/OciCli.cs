@@ -1,0 +1,51 @@
+using Oci.Build.Cli.Commands;
+using Oci.Build.Oci;
+
+namespace Oci.Build.Cli;
+
+/// <summary>
+/// `dotnet oci COMMAND ...`: dispatches to one command, turns a coded <see cref="OciException"/> into
+/// <c>error OCIxxxx: message</c> on stderr and exit code 1; usage errors exit with 2.
+/// </summary>
+public static class OciCli
+{
+    private static readonly IReadOnlyList<ICommand> Commands = [new InspectCommand(), new VerifyCommand(), new DecryptCommand()];
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Usage(output);
+            return args.Length == 0 ? 2 : 0;
+        }
+        var command = Commands.FirstOrDefault(c => c.Name == args[0]);
+        if (command is null)
+        {
+            error.WriteLine($"Unknown command '{args[0]}'.");
+            Usage(error);
+            return 2;
+        }
+        try
+        {
+            return command.Run(new Arguments(args[1..]), new ConsoleLog(output, error), output);
+        }
+        catch (UsageException ex)
+        {
+            error.WriteLine($"{ex.Message}\nusage: dotnet oci {command.Usage}");
+            return 2;
+        }
+        catch (OciException ex)
+        {
+            error.WriteLine($"error {ex.Code}: {ex.Message}");
+            return 1;
+        }
+    }
+
+    private static void Usage(TextWriter writer)
+    {
+        writer.WriteLine("dotnet oci: OCI image layouts and archives on the receiving side of Oci.Build.");
+        writer.WriteLine();
+        foreach (var command in Commands)
+            writer.WriteLine($"  dotnet oci {command.Usage}\n      {command.Summary}");
+    }
+}

@@ -1,0 +1,1 @@
+return Oci.Build.Cli.OciCli.Run(args, Console.Out, Console.Error);
