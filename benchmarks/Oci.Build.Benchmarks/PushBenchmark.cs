@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Oci.Build.Images;
 using Oci.Build.Oci;
 using Oci.Build.Registry;
 using Oci.Build.Registry.Transfer;
 
 /// <summary>
-/// Pushing one layout to an empty local CNCF registry (docker-registry, plain HTTP on loopback): Oci.Build's pusher
-/// in-process vs `skopeo copy oci:LAYOUT:TAG docker://...`, each into a fresh registry, same layout, same machine.
+/// Registry transfers against a local CNCF registry (docker-registry, plain HTTP on loopback), same layout, same machine:
+/// pushing to an empty registry (Oci.Build's pusher in-process vs `skopeo copy oci:... docker://...`), and pulling the
+/// image into a layout with an empty cache (Oci.Build's base image pull, as a publish does, vs `skopeo copy docker://... oci:...`).
 /// </summary>
 internal static class PushBenchmark
 {
@@ -37,8 +39,38 @@ internal static class PushBenchmark
                 return stopwatch.Elapsed.TotalMilliseconds;
             }));
         }
+        Report($"Push {layout}:{tag} to an empty local registry", ours, skopeo);
+
+        var oursPull = new List<double>();
+        var skopeoPull = new List<double>();
+        WithRegistry(work, "pull", address =>
+        {
+            Run("skopeo", "copy", "-q", "--dest-tls-verify=false", $"oci:{layout}:{tag}", $"docker://{address}/bench/app:{tag}");
+            var emptyConf = Path.Combine(work, "registries.conf");
+            File.WriteAllText(emptyConf, "");
+            for (var run = 0; run < runs; run++)
+            {
+                var settings = new RegistrySettings { CacheDirectory = Path.Combine(work, $"pull-cache-{run}"), RegistriesConfig = emptyConf, NameDelegation = false };
+                var stopwatch = Stopwatch.StartNew();
+                using (var images = new RegistryBaseImages(settings, NullBuildLog.Instance, null))
+                using (var image = new BaseImageResolver([images.Provider]).Resolve($"{address}/bench/app:{tag}", Platform.FromRuntimeIdentifier("linux-x64")))
+                    ImageBuilder.Build(image, [], new ImageSettings { Repository = "bench/app", Tags = [tag], Platform = Platform.FromRuntimeIdentifier("linux-x64"), Created = DateTimeOffset.UnixEpoch },
+                        Path.Combine(work, $"pulled-ours-{run}"));
+                oursPull.Add(stopwatch.Elapsed.TotalMilliseconds);
+
+                stopwatch.Restart();
+                Run("skopeo", "copy", "-q", "--src-tls-verify=false", $"docker://{address}/bench/app:{tag}", $"oci:{Path.Combine(work, $"pulled-skopeo-{run}")}:{tag}");
+                skopeoPull.Add(stopwatch.Elapsed.TotalMilliseconds);
+            }
+            return 0;
+        });
+        Report($"Pull {tag} from a local registry into a layout (empty cache)", oursPull, skopeoPull);
+    }
+
+    private static void Report(string title, List<double> ours, List<double> skopeo)
+    {
         double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
-        Console.WriteLine($"Push {layout}:{tag} to an empty local registry, median of {runs}:");
+        Console.WriteLine($"{title}, median of {ours.Count}:");
         Console.WriteLine($"  Oci.Build (in-process)  {Median(ours),8:F0} ms   runs: {string.Join(", ", ours.Select(t => t.ToString("F0")))}");
         Console.WriteLine($"  skopeo copy             {Median(skopeo),8:F0} ms   runs: {string.Join(", ", skopeo.Select(t => t.ToString("F0")))}");
         Console.WriteLine($"  ratio Oci.Build/skopeo: {Median(ours) / Median(skopeo):F2}x (lower is faster)");
