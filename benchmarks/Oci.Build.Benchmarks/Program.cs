@@ -111,7 +111,7 @@ static void ImageStepBenchmark(string work, string publishDirectory, string? bas
         PublishDirectory = publishDirectory,
         ClassifiedFiles = classified,
         BaseImage = baseImage,
-        BaseDirectory = work,
+        BaseDirectory = Directory.GetCurrentDirectory(), // relative --base paths are the caller's
         Settings = new ImageSettings
         {
             Repository = "bench/app", Tags = ["latest"], Platform = Platform.FromRuntimeIdentifier("linux-x64"),
