@@ -17,7 +17,7 @@ public sealed class ArchiveBaseImageProvider(string baseDirectory, string scratc
         try
         {
             var layout = OciArchive.Extract(Path.Combine(baseDirectory, path), scratch.Path);
-            return LayoutBaseImageProvider.FromLayout(layout, tag, platform, name: null, owner: scratch);
+            return LayoutBaseImageProvider.FromLayout(layout, tag, platform, owner: scratch);
         }
         catch
         {

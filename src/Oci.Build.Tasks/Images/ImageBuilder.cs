@@ -58,8 +58,6 @@ public static class ImageBuilder
             Manifest = manifestDescriptor,
             Config = configDescriptor,
             Platform = settings.Platform,
-            BaseName = baseImage.Name,
-            BaseDigest = baseImage.ManifestDescriptor?.Digest,
             Layers = baseImage.Layers.Select((l, i) => new ImageLayerInfo("base", l, baseDiffIds[i], "base"))
                 .Concat(layers.Select(l => new ImageLayerInfo(l.Name, l.Descriptor, l.DiffId, l.Origin.ToString())))
                 .ToList(),

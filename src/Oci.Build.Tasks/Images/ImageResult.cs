@@ -15,8 +15,6 @@ public sealed record ImageResult
     public required Descriptor Config { get; init; }
     public required IReadOnlyList<ImageLayerInfo> Layers { get; init; }
     public required Platform Platform { get; init; }
-    public string? BaseName { get; init; }
-    public Digest? BaseDigest { get; init; }
 
     /// <summary>The image's references, one per tag: <c>name:tag</c>.</summary>
     public IEnumerable<string> References => Tags.Select(t => $"{Name}:{t}");

@@ -14,15 +14,15 @@ public sealed class LayoutBaseImageProvider(string baseDirectory) : IBaseImagePr
         if (path.Length == 0)
             throw new OciException(ErrorCodes.InvalidBaseImage, $"'{spec}' names no directory: use oci:DIR[:TAG].");
         var layout = OciLayout.Open(Path.Combine(baseDirectory, path));
-        return FromLayout(layout, tag, platform, name: null);
+        return FromLayout(layout, tag, platform);
     }
 
-    internal static BaseImage FromLayout(OciLayout layout, string? tag, Platform platform, string? name, IDisposable? owner = null)
+    internal static BaseImage FromLayout(OciLayout layout, string? tag, Platform platform, IDisposable? owner = null)
     {
         var entry = layout.FindManifest(tag);
         var (descriptor, manifest, config) = ManifestSelector.Select(layout, entry, platform);
         // A local base has no registry name, and its path is machine-specific: recording it would make the image digest
         // depend on where the repository was cloned. Only the digest is recorded for it.
-        return new BaseImage(name, descriptor, manifest, config, layout, owner);
+        return new BaseImage(null, descriptor, manifest, config, layout, owner);
     }
 }
