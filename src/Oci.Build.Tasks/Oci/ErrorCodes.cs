@@ -31,6 +31,8 @@ public static class ErrorCodes
     public const string UnsafeArchiveEntry = "OCI1011";
     /// <summary>Warning: a framework-dependent app on the empty (scratch) base has no .NET runtime to start it.</summary>
     public const string NoRuntimeInImage = "OCI1012";
+    /// <summary>Warning (raised by the targets): several ContainerRuntimeIdentifiers, but one image is built per publish.</summary>
+    public const string SinglePlatformOnly = "OCI1013";
 
     // --- OCI2xxx: registries ---------------------------------------------------------------------------
     /// <summary>A registry, repository or push target name is malformed.</summary>

@@ -14,6 +14,8 @@ public sealed class ProjectEvaluationTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
+    private readonly List<string> _warnings = [];
+
     private ProjectInstance Evaluate(string projectBody, IDictionary<string, string>? globalProperties = null)
     {
         var eng = Path.Combine(RepoPaths.Root, "eng");
@@ -26,7 +28,8 @@ public sealed class ProjectEvaluationTests : IDisposable
         foreach (var (key, value) in globalProperties ?? new Dictionary<string, string>()) properties[key] = value;
         using var collection = new ProjectCollection(properties);
         var instance = collection.LoadProject(projectFile).CreateProjectInstance();
-        Assert.True(instance.Build("OciComputeImageSettings", []), "OciComputeImageSettings failed");
+        var logger = new Microsoft.Build.Logging.ConsoleLogger(Microsoft.Build.Framework.LoggerVerbosity.Quiet, message => _warnings.Add(message), null, null);
+        Assert.True(instance.Build("OciComputeImageSettings", [logger]), "OciComputeImageSettings failed");
         return instance;
     }
 
@@ -86,6 +89,16 @@ public sealed class ProjectEvaluationTests : IDisposable
             .GetPropertyValue("OciBuildCacheDirectory"));
         Assert.Equal("/xdg/oci-build", Evaluate(ConsoleApp, new Dictionary<string, string> { ["OCI_BUILD_CACHE"] = "", ["XDG_CACHE_HOME"] = "/xdg" })
             .GetPropertyValue("OciBuildCacheDirectory"));
+    }
+
+    [Fact]
+    public void Several_container_runtime_identifiers_warn_that_one_image_is_built()
+    {
+        Evaluate(ConsoleApp, new Dictionary<string, string> { ["RuntimeIdentifier"] = "linux-x64", ["ContainerRuntimeIdentifiers"] = "linux-x64;linux-arm64" });
+        Assert.Contains(_warnings, w => w.Contains("warning OCI1013") && w.Contains("linux-x64"));
+        _warnings.Clear();
+        Evaluate(ConsoleApp, new Dictionary<string, string> { ["RuntimeIdentifier"] = "linux-x64" });
+        Assert.DoesNotContain(_warnings, w => w.Contains("OCI1013"));
     }
 
     [Fact]
