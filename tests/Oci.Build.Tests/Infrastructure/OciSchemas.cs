@@ -2,7 +2,7 @@ using NJsonSchema;
 
 namespace Oci.Build.Tests.Infrastructure;
 
-/// <summary>The OCI image-spec JSON schemas from ../shared/schemas, loaded from files (their relative $refs resolve locally).</summary>
+/// <summary>The OCI image-spec JSON schemas from schemas/oci-image-spec in this repository, loaded from files (their relative $refs resolve locally).</summary>
 public static class OciSchemas
 {
     private static readonly Dictionary<string, JsonSchema> Cache = [];

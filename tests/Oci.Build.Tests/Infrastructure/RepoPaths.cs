@@ -1,15 +1,17 @@
 namespace Oci.Build.Tests.Infrastructure;
 
-/// <summary>Where things are in this repository and beside it (the shared/ folder with specs and schemas).</summary>
+/// <summary>Where things are in this repository. Nothing outside it is read: a clone alone builds and passes.</summary>
 public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 
     public static string Samples => Path.Combine(Root, "samples");
 
-    public static string Shared => Path.GetFullPath(Path.Combine(Root, "..", "shared"));
+    /// <summary>The OCI image-spec JSON schemas (Apache-2.0, copied with their license from opencontainers/image-spec).</summary>
+    public static string OciSchemas => Path.Combine(Root, "schemas", "oci-image-spec");
 
-    public static string OciSchemas => Path.Combine(Shared, "schemas", "oci-image-spec");
+    /// <summary>The CNAB JSON schemas (copied with their license from cnabio/cnab-spec).</summary>
+    public static string CnabSchemas => Path.Combine(Root, "schemas", "cnab");
 
     private static string FindRoot()
     {
