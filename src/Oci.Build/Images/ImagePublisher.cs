@@ -29,7 +29,7 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
             settings.WorkingDirectory ?? "/app");
         var builder = new LayerBuilder(new LayerCache(request.CacheDirectory), request.Compression,
             new TarSettings(settings.Created.ToUnixTimeSeconds()));
-        var layers = plan.Select(builder.Build).ToList();
+        var layers = builder.BuildAll(plan);
 
         var result = ImageBuilder.Build(baseImage, layers, settings, request.LayoutPath, request.LayoutIsScratch);
 
