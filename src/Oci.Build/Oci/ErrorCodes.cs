@@ -105,6 +105,21 @@ public static class ErrorCodes
     public const string DecryptionKeyUnreadable = "OCI3013";
 
     // --- OCI4xxx: bundles and relocation ---------------------------------------------------------------
+    // bundle (issue 8): OCI4001-4049
+    /// <summary>A bundle version (ContainerBundleVersion, or Version by default) is not a Semantic Version 2.0.0.</summary>
+    public const string InvalidBundleVersion = "OCI4001";
+    /// <summary>A bundle.json is malformed or fails the semantic checks (schema version, digests, sizes, media types, references).</summary>
+    public const string InvalidBundle = "OCI4002";
+    /// <summary>A ContainerBundleImage (or ContainerBundleInvocationImage) cannot be resolved to a digest.</summary>
+    public const string BundleImageUnresolvable = "OCI4003";
+    /// <summary>A bundle setting (name, images, run script, invocation image) is missing or inconsistent.</summary>
+    public const string InvalidBundleSetting = "OCI4004";
+    /// <summary>Writing bundle.json or relocation-mapping.json failed (nothing half-written is left).</summary>
+    public const string BundleWriteFailed = "OCI4005";
+    /// <summary>The relocation target registry refuses the pushes or the credentials.</summary>
+    public const string RelocationTargetRefused = "OCI4006";
+    /// <summary>An image the bundle names is missing from the source it is relocated or pushed from.</summary>
+    public const string BundleImageMissing = "OCI4007";
 
     // --- OCI5xxx: thick archives -----------------------------------------------------------------------
 }
