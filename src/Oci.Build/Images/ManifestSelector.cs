@@ -33,8 +33,16 @@ public static class ManifestSelector
         var os = config["os"]?.GetValue<string>();
         var architecture = config["architecture"]?.GetValue<string>();
         if ((os is not null && os != platform.Os) || (architecture is not null && architecture != platform.Architecture))
+        {
+            // A single-platform base (no index to choose from) is one image for one platform: publishing another platform on
+            // it would put binaries of the wrong architecture under the app. Its own code, as multi-platform output meets it.
+            if (descriptor == entry)
+                throw new OciException(ErrorCodes.BasePlatformMismatch,
+                    $"{source.Description} is a single-platform image built for {os}/{architecture}, but this build targets {platform}. " +
+                    $"Use a multi-platform base (an image index with {platform}) or a base built for {platform}, or leave that runtime identifier out of ContainerRuntimeIdentifiers.");
             throw new OciException(ErrorCodes.ImageNotFound,
                 $"{source.Description} is built for {os}/{architecture}, but this build targets {platform}. Choose a base image for {platform}.");
+        }
         var diffIds = config["rootfs"]?["diff_ids"]?.AsArray();
         if (diffIds is null || diffIds.Count != manifest.Layers.Count)
             throw new OciException(ErrorCodes.InvalidDocument,

@@ -165,7 +165,8 @@ public class LayoutTests : IDisposable
         BuildImage(layoutPath, "one");
         var provider = new LayoutBaseImageProvider(_temp.Path);
         var error = Assert.Throws<OciException>(() => provider.Resolve($"oci:{layoutPath}:v1", Platform.FromRuntimeIdentifier("linux-arm64")));
-        Assert.Equal(ErrorCodes.ImageNotFound, error.Code);
+        Assert.Equal(ErrorCodes.BasePlatformMismatch, error.Code);
+        Assert.Contains("single-platform image built for linux/amd64", error.Message);
         Assert.Contains("linux/arm64", error.Message);
     }
 
