@@ -34,6 +34,16 @@ public static class ErrorCodes
     /// <summary>Warning (raised by the targets): several ContainerRuntimeIdentifiers, but one image is built per publish.</summary>
     public const string SinglePlatformOnly = "OCI1013";
 
+    // sdk: the .NET SDK's container surface (OCI1040-1059) ------------------------------------------------
+    /// <summary>A ContainerWritableDirectory has no numeric owner, or names a file of the publish folder.</summary>
+    public const string WritableDirectoryOwner = "OCI1040";
+    /// <summary>ContainerImageFormat is unknown, or Docker was asked with something Docker's media types cannot say (zstd, uncompressed, encrypted layers).</summary>
+    public const string ImageFormatUnsupported = "OCI1041";
+    /// <summary>ContainerAppCommandInstruction is unknown, or conflicts with the deprecated ContainerEntrypoint items.</summary>
+    public const string AppCommandInstruction = "OCI1042";
+    /// <summary>LocalRegistry names an engine that is not Podman or Docker, or loading the image into it failed.</summary>
+    public const string LocalRegistryLoad = "OCI1043";
+
     // --- OCI2xxx: registries ---------------------------------------------------------------------------
     /// <summary>A registry, repository or push target name is malformed.</summary>
     public const string InvalidRegistryReference = "OCI2001";
