@@ -8,11 +8,14 @@ public sealed class SampleProject : IDisposable
 {
     private readonly TempDirectory _root;
 
-    public SampleProject(string sample = "HelloOci", string? cacheDirectory = null)
+    /// <param name="siblings">Other samples copied beside this one (a release project's referenced apps).</param>
+    public SampleProject(string sample = "HelloOci", string? cacheDirectory = null, IReadOnlyList<string>? siblings = null)
     {
         _root = new TempDirectory(sample.ToLowerInvariant());
         Directory = Path.Combine(_root.Path, sample);
         CopyDirectory(Path.Combine(RepoPaths.Samples, sample), Directory);
+        foreach (var sibling in siblings ?? [])
+            CopyDirectory(Path.Combine(RepoPaths.Samples, sibling), Path.Combine(_root.Path, sibling));
         var eng = Path.Combine(RepoPaths.Root, "eng");
         File.WriteAllText(Path.Combine(_root.Path, "Directory.Build.props"),
             $"<Project><Import Project=\"{eng}/OciBuildFromSource.props\" /></Project>");
@@ -40,6 +43,9 @@ public sealed class SampleProject : IDisposable
     public string SummaryPath => Path.Combine(OutputDirectory, "oci-image.json");
 
     public string Combine(params string[] parts) => Path.Combine([Directory, .. parts]);
+
+    /// <summary>A path under the folder that holds this sample and its siblings.</summary>
+    public string CombineRoot(params string[] parts) => Path.Combine([_root.Path, .. parts]);
 
     /// <summary>
     /// Runs <c>dotnet publish NAME -c Release</c> with extra <c>-p:</c> properties from the folder above the project, as the
