@@ -19,7 +19,7 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         var providers = new List<IBaseImageProvider>
         {
             new LayoutBaseImageProvider(request.BaseDirectory),
-            new ArchiveBaseImageProvider(request.BaseDirectory, Path.Combine(request.CacheDirectory, "tmp")),
+            new ArchiveBaseImageProvider(request.BaseDirectory),
         };
         providers.AddRange(extraProviders ?? []);
         using var baseImage = new BaseImageResolver(providers).Resolve(request.BaseImage, settings.Platform);

@@ -31,7 +31,7 @@ public static class ErrorCodes
     public const string UnsafeArchiveEntry = "OCI1011";
     /// <summary>Warning: a framework-dependent app on the empty (scratch) base has no .NET runtime to start it.</summary>
     public const string NoRuntimeInImage = "OCI1012";
-    /// <summary>Warning (raised by the targets): several ContainerRuntimeIdentifiers, but one image is built per publish.</summary>
+    /// <summary>Retired (was: the warning that several ContainerRuntimeIdentifiers still built one image); multi-platform output exists now.</summary>
     public const string SinglePlatformOnly = "OCI1013";
 
     // sdk: the .NET SDK's container surface (OCI1040-1059) ------------------------------------------------
@@ -43,6 +43,12 @@ public static class ErrorCodes
     public const string AppCommandInstruction = "OCI1042";
     /// <summary>LocalRegistry names an engine that is not Podman or Docker, or loading the image into it failed.</summary>
     public const string LocalRegistryLoad = "OCI1043";
+
+    // platforms (multi-platform output): OCI1030-1039
+    /// <summary>A single-platform base image is built for another platform than the one being published (no index to choose from).</summary>
+    public const string BasePlatformMismatch = "OCI1030";
+    /// <summary>Two ContainerRuntimeIdentifiers map to the same OCI platform (linux-x64 and linux-musl-x64): an index holds one image per platform.</summary>
+    public const string DuplicatePlatform = "OCI1031";
 
     // --- OCI2xxx: registries ---------------------------------------------------------------------------
     /// <summary>A registry, repository or push target name is malformed.</summary>

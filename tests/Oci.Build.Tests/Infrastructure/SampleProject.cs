@@ -51,9 +51,11 @@ public sealed class SampleProject : IDisposable
     /// Runs <c>dotnet publish NAME -c Release</c> with extra <c>-p:</c> properties from the folder above the project, as the
     /// README does from the repository root (relative paths inside the targets must not depend on the current folder).
     /// </summary>
-    public ProcessResult Publish(IDictionary<string, string>? properties = null, IDictionary<string, string?>? environment = null)
+    /// <param name="extraArguments">More dotnet publish arguments, e.g. <c>-t:PublishContainer</c>.</param>
+    public ProcessResult Publish(IDictionary<string, string>? properties = null, IDictionary<string, string?>? environment = null, IEnumerable<string>? extraArguments = null)
     {
         var arguments = new List<string> { "publish", Name, "-c", "Release", "-nodeReuse:false", "-v:n", "-clp:NoSummary" };
+        arguments.AddRange(extraArguments ?? []);
         foreach (var (key, value) in properties ?? new Dictionary<string, string>())
             arguments.Add($"-p:{key}={value}");
         var env = new Dictionary<string, string?>
