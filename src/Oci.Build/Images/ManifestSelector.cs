@@ -57,7 +57,11 @@ public static class ManifestSelector
     /// The first manifest for <paramref name="platform"/> in an index, looking into nested indexes (entries that are
     /// indexes, with or without a platform) breadth first. Attestations (unknown/unknown) are never candidates.
     /// </summary>
-    private static Descriptor FindInIndex(IBlobSource source, Descriptor root, Platform platform)
+    private static Descriptor FindInIndex(IBlobSource source, Descriptor root, Platform platform) =>
+        FindInIndex(d => source.ReadManifest(d, "image index"), source.Description, root, platform);
+
+    /// <summary>The manifest for <paramref name="platform"/> under an index, reading indexes with <paramref name="readIndex"/>.</summary>
+    public static Descriptor FindInIndex(Func<Descriptor, byte[]> readIndex, string description, Descriptor root, Platform platform)
     {
         var offered = new List<Platform>();
         var level = new List<Descriptor> { root };
@@ -65,11 +69,11 @@ public static class ManifestSelector
         for (var depth = 0; level.Count > 0; depth++)
         {
             if (depth > MaxIndexDepth)
-                throw new OciException(ErrorCodes.InvalidDocument, $"{source.Description}: image indexes nest more than {MaxIndexDepth} deep.");
+                throw new OciException(ErrorCodes.InvalidDocument, $"{description}: image indexes nest more than {MaxIndexDepth} deep.");
             var next = new List<Descriptor>();
             foreach (var indexDescriptor in level.Where(d => seen.Add(d.Digest)))
             {
-                var index = OciJson.Deserialize<ImageIndex>(source.ReadManifest(indexDescriptor, "image index"), $"image index {indexDescriptor.Digest}");
+                var index = OciJson.Deserialize<ImageIndex>(readIndex(indexDescriptor), $"image index {indexDescriptor.Digest}");
                 foreach (var candidate in index.Manifests.Where(m => !IsAttestation(m)))
                 {
                     if (MediaTypes.IsIndex(candidate.MediaType))
@@ -86,7 +90,7 @@ public static class ManifestSelector
             level = next;
         }
         throw new OciException(ErrorCodes.ImageNotFound,
-            $"{source.Description} has no image for {platform}; it offers {(offered.Count == 0 ? "no platforms" : string.Join(", ", offered.Distinct()))}. " +
+            $"{description} has no image for {platform}; it offers {(offered.Count == 0 ? "no platforms" : string.Join(", ", offered.Distinct()))}. " +
             "Choose another base image or RuntimeIdentifier.");
     }
 

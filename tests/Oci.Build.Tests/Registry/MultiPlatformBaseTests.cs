@@ -96,7 +96,7 @@ public sealed class MultiPlatformBaseTests
 
         var resolver = new global::Oci.Build.Images.BaseImageResolver([
             new global::Oci.Build.Images.LayoutBaseImageProvider("/"),
-            new global::Oci.Build.Images.ArchiveBaseImageProvider("/", harness.Combine("scratch"))]);
+            new global::Oci.Build.Images.ArchiveBaseImageProvider("/")]);
         foreach (var spec in new[] { $"oci:{layout}:10.0", $"oci-archive:{archive}:10.0" })
         {
             using var arm = resolver.Resolve(spec, Platform.FromRuntimeIdentifier("linux-arm"));

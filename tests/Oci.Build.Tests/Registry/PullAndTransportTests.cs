@@ -1,4 +1,5 @@
 using System.Net;
+using Oci.Build.Graph;
 using Oci.Build.Oci;
 using Oci.Build.Registry.Transfer;
 using Oci.Build.Tests.Infrastructure;

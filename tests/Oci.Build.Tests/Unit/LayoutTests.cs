@@ -177,6 +177,6 @@ public class LayoutTests : IDisposable
     [InlineData("C:/x", "C:/x", null)]
     public void Path_and_tag_split_like_skopeo(string value, string path, string? tag)
     {
-        Assert.Equal((path, tag), BaseImageResolver.SplitPathAndTag(value));
+        Assert.Equal((path, tag), global::Oci.Build.Graph.ImageLocation.SplitPathAndTag(value));
     }
 }
