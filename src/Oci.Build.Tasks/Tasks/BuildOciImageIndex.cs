@@ -24,7 +24,9 @@ public sealed class BuildOciImageIndex : OciTask
 
     protected override void Run()
     {
-        var name = ImageSettingValues.Repository(Repository);
+        // Named as a single image is (ImageSettings.Name): with the registry when the image is pushed.
+        var repository = ImageSettingValues.Repository(Repository);
+        var name = NullIfEmpty(Registry) is { } registry ? $"{registry}/{repository}" : repository;
         var tags = ImageSettingValues.Tags(Tags);
         var images = PlatformImages.Select(i => new PlatformImage(i.GetMetadata("RuntimeIdentifier"), i.GetMetadata("LayoutPath"))).ToList();
         var result = PlatformIndexBuilder.Build(name, tags, images, LayoutPath);

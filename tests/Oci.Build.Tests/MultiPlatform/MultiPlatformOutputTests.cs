@@ -66,8 +66,8 @@ public sealed class MultiPlatformOutputTests(MultiPlatformPublish published) : I
         var summary = JsonNode.Parse(File.ReadAllText(published.Sample.SummaryPath))!.AsObject();
         Assert.Equal(index.Digest.ToString(), summary["manifestDigest"]!.GetValue<string>());
         Assert.Equal(MediaTypes.OciIndex, summary["mediaType"]!.GetValue<string>());
-        Assert.Equal([$"{MultiPlatformPublish.Repository}:1.0.0", $"{MultiPlatformPublish.Repository}:latest"],
-            summary["references"]!.AsArray().Select(n => n!.GetValue<string>()));
+        var name = $"{published.Registry.Host}/{MultiPlatformPublish.Repository}";
+        Assert.Equal([$"{name}:1.0.0", $"{name}:latest"], summary["references"]!.AsArray().Select(n => n!.GetValue<string>()));
         var platforms = summary["platforms"]!.AsArray();
         Assert.Equal(["linux/amd64", "linux/arm64/v8"], platforms.Select(p => p!["platform"]!.GetValue<string>()));
         foreach (var platform in platforms)
@@ -75,7 +75,7 @@ public sealed class MultiPlatformOutputTests(MultiPlatformPublish published) : I
             Assert.Equal(["base", "base", "runtime", "app"], platform!["layers"]!.AsArray().Select(l => l!["name"]!.GetValue<string>()));
             Assert.Contains($"{platform["manifestDigest"]!.GetValue<string>()}", published.Result.Output);
         }
-        Assert.Contains($"Image index {MultiPlatformPublish.Repository}:1.0.0, {MultiPlatformPublish.Repository}:latest -> {index.Digest}", published.Result.Output);
+        Assert.Contains($"Image index {name}:1.0.0, {name}:latest -> {index.Digest}", published.Result.Output);
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class MultiPlatformOutputTests(MultiPlatformPublish published) : I
             var only = Assert.Single(index.Manifests);
             Assert.Equal(MediaTypes.OciIndex, only.MediaType);
             Assert.Equal(indexDigest, only.Digest);
-            Assert.Equal($"{MultiPlatformPublish.Repository}:1.0.0", only.Annotation(AnnotationKeys.RefName));
+            Assert.Equal($"{published.Registry.Host}/{MultiPlatformPublish.Repository}:1.0.0", only.Annotation(AnnotationKeys.RefName));
             return;
         }
         Assert.Fail("The archive has no index.json.");
@@ -115,7 +115,7 @@ public sealed class MultiPlatformOutputTests(MultiPlatformPublish published) : I
         var tags = JsonNode.Parse(ProcessRunner.Run("skopeo", "list-tags", "--tls-verify=false", $"docker://{host}/{MultiPlatformPublish.Repository}")
             .EnsureSuccess("skopeo list-tags").StandardOutput)!["Tags"]!.AsArray().Select(t => t!.GetValue<string>()).Order();
         Assert.Equal(Tags, tags);
-        Assert.Contains($"Pushed {MultiPlatformPublish.Repository}:1.0.0", published.Result.Output.Replace($"{host}/", ""));
+        Assert.Contains($"Pushed {host}/{MultiPlatformPublish.Repository}:1.0.0", published.Result.Output);
     }
 
     [Fact]
@@ -124,7 +124,8 @@ public sealed class MultiPlatformOutputTests(MultiPlatformPublish published) : I
         published.Result.EnsureSuccess("multi-platform publish");
         using var containerd = new Containerd();
         containerd.Import(published.ArchivePath);
-        var reference = $"{MultiPlatformPublish.Repository}:1.0.0";
+        // The archive names the image as the publish did: with the registry it was pushed to.
+        var reference = $"{published.Registry.Host}/{MultiPlatformPublish.Repository}:1.0.0";
         var images = containerd.Ctr("images", "ls").EnsureSuccess("ctr images ls").StandardOutput;
         Assert.Contains(MediaTypes.OciIndex, images);
         using var container = containerd.Run(reference, FreePort.Next());
