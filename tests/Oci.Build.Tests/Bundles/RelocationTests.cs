@@ -165,6 +165,21 @@ public sealed class RelocationTests(RelocatedRelease release) : IClassFixture<Re
     }
 
     [Fact]
+    public void Dotnet_oci_relocate_reads_a_bundle_json_whose_images_are_in_a_registry()
+    {
+        var output = release.Work.Combine("from-json-mapping.json");
+        release.Oci(release.Credentials, "relocate", release.BundlePath, "--registry", $"{release.Target.Host}/from-json", "-o", output)
+            .EnsureSuccess("dotnet oci relocate bundle.json");
+        var mapping = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllBytes(output))!;
+        Assert.Equal(3, mapping.Count);
+        Assert.All(mapping, pair =>
+        {
+            Assert.StartsWith($"{release.Target.Host}/from-json/samples/", pair.Value);
+            Assert.Equal(pair.Key[(pair.Key.IndexOf('@') + 1)..], release.RawDigest(pair.Value, target: true));
+        });
+    }
+
+    [Fact]
     public void A_target_that_refuses_the_credentials_is_OCI4006_and_no_mapping_is_written()
     {
         var output = release.Work.Combine("refused-mapping.json");
