@@ -36,6 +36,9 @@ public sealed class MultiPlatformOnRegistryBaseTests
             ["ContainerRegistriesConfig"] = emptyConf,
         }, new Dictionary<string, string?> { ["DOCKER_CONFIG"] = work.Combine("no-docker-config") }).EnsureSuccess("multi-platform publish on a registry base");
 
+        // The base is on the registry pushed to: every platform's base layers are mounted from it, not uploaded again.
+        Assert.Matches(@"blobs: \d+ \(\d+ uploaded, 2 mounted, 0 already there\)", result.Output);
+
         // Each platform's image starts from that platform's base image.
         var layout = OciLayout.Open(sample.LayoutPath);
         var root = layout.Index.Manifests[0];

@@ -27,11 +27,12 @@ public sealed class PullAndTransportTests
             Assert.Equal($"{registry.Host}/lib/base:1@{pinned}", image.Name);
             Assert.All(image.Layers, l => Assert.True(File.Exists(harness.LayerCache.BlobPath(l.Digest))));
 
-            // A platform the image does not have: a clear error naming what it offers.
+            // A platform the image does not have: a clear error naming what it offers (a single-platform base: OCI1030).
             var wrong = Assert.Throws<OciException>(() =>
                 new global::Oci.Build.Images.BaseImageResolver([new global::Oci.Build.Registry.RegistryBaseImages(harness.Settings, harness.Log, null).Provider])
                     .Resolve($"{registry.Host}/lib/base:1", Platform.FromRuntimeIdentifier("linux-arm64")));
-            Assert.Equal(ErrorCodes.ImageNotFound, wrong.Code);
+            Assert.Equal(ErrorCodes.BasePlatformMismatch, wrong.Code);
+            Assert.Contains("built for linux/amd64", wrong.Message);
         }
         // The registry is gone: the pinned base still resolves, from the cache alone.
         using var offline = harness.Pull($"127.0.0.1:1/lib/base@{pinned}");

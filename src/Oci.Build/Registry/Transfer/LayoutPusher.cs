@@ -96,13 +96,27 @@ public sealed class LayoutPusher(RegistrySettings settings, IBuildLog log)
     /// <summary>The descriptor as pushed: the layout's ref.name annotation belongs to index.json, not to the registry.</summary>
     private static Descriptor Plain(Descriptor entry) => entry with { Annotations = null };
 
+    /// <summary>The image manifests under the roots: a multi-platform image's index lists one per platform, each with its base.</summary>
+    private static IEnumerable<Descriptor> ImageManifests(OciLayout layout, IEnumerable<Descriptor> roots, int depth = 0)
+    {
+        foreach (var root in roots)
+        {
+            if (MediaTypes.IsManifest(root.MediaType))
+                yield return root;
+            else if (MediaTypes.IsIndex(root.MediaType) && depth < 4)
+            {
+                var index = OciJson.Deserialize<ImageIndex>(layout.ReadDocument(root, "image index"), "image index");
+                foreach (var child in ImageManifests(layout, index.Manifests, depth + 1)) yield return child;
+            }
+        }
+    }
+
     /// <summary>The base image's repository, when it lives on the registry being pushed to (same host after resolution).</summary>
     private List<string> MountSources(OciLayout layout, IReadOnlyList<TaggedManifest> manifests, RegistryResolver resolver, RegistryLocation target)
     {
         var sources = new List<string>();
-        foreach (var manifest in manifests.Select(m => m.Manifest).DistinctBy(m => m.Digest))
+        foreach (var manifest in ImageManifests(layout, manifests.Select(m => m.Manifest)).DistinctBy(m => m.Digest))
         {
-            if (!MediaTypes.IsManifest(manifest.MediaType)) continue;
             var document = OciJson.Deserialize<ImageManifest>(layout.ReadDocument(manifest, "image manifest"), "image manifest");
             var baseName = document.Annotations?.GetValueOrDefault(AnnotationKeys.BaseName);
             if (baseName is null || !ImageReference.TryParse(baseName, out var baseReference, out _)) continue;
