@@ -9,7 +9,7 @@ namespace Oci.Build.Cli;
 /// </summary>
 public static class OciCli
 {
-    private static readonly IReadOnlyList<ICommand> Commands = [new InspectCommand(), new VerifyCommand(), new DecryptCommand(), new CopyCommand()];
+    private static readonly IReadOnlyList<ICommand> Commands = [new InspectCommand(), new VerifyCommand(), new DecryptCommand(), new CopyCommand(), new RelocateCommand()];
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
