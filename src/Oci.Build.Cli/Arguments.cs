@@ -1,18 +1,26 @@
 namespace Oci.Build.Cli;
 
-/// <summary>Positional arguments and <c>--name value</c> options (an option may repeat).</summary>
+/// <summary>Positional arguments, <c>--name value</c> options (an option may repeat) and value-less flags the command declares.</summary>
 public sealed class Arguments
 {
     private readonly List<string> _positional = [];
     private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
 
-    public Arguments(IEnumerable<string> args)
+    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
+    private readonly IReadOnlySet<string> _knownFlags;
+
+    public Arguments(IEnumerable<string> args, IReadOnlySet<string>? flags = null)
     {
+        _knownFlags = flags ?? new HashSet<string>();
         using var e = args.GetEnumerator();
         while (e.MoveNext())
         {
             var arg = e.Current;
-            if (arg.StartsWith("--", StringComparison.Ordinal) || (arg.Length == 2 && arg[0] == '-'))
+            if (_knownFlags.Contains(arg))
+            {
+                _flags.Add(arg);
+            }
+            else if (arg.StartsWith("--", StringComparison.Ordinal) || (arg.Length == 2 && arg[0] == '-'))
             {
                 if (!e.MoveNext()) throw new UsageException($"Option {arg} needs a value.");
                 if (!_options.TryGetValue(arg, out var values)) _options[arg] = values = [];
@@ -24,6 +32,8 @@ public sealed class Arguments
             }
         }
     }
+
+    public bool Flag(string name) => _flags.Contains(name);
 
     public string Positional(int index, string name) =>
         index < _positional.Count ? _positional[index] : throw new UsageException($"Missing {name}.");

@@ -25,7 +25,7 @@ public sealed class DecryptCommand : ICommand
         var context = new KeyWrapContext { BaseDirectory = Environment.CurrentDirectory };
         var result = new LayoutDecryptor(log).Decrypt(new LayoutDecryptionRequest
         {
-            SourceLayout = source.Layout.Root,
+            SourceLayout = source.AsLayoutDirectory().Root,
             DestinationLayout = Path.GetFullPath(destination),
             Keys = DecryptionKeySet.Load(keys, context),
         });

@@ -103,7 +103,7 @@ public sealed class LayerBuilder(LayerCache cache, LayerCompression compression,
         Add(FormatVersion);
         Add($"{compression.Name} {tar.UnixTime} {tar.Uid} {tar.Gid}");
         foreach (var entry in layer.Entries.OrderBy(e => e.Path, StringComparer.Ordinal))
-            Add($"{entry.Path}\0{entry.Kind}\0{entry.SourcePath}\0{entry.Size}\0{entry.SourceModifiedTicks}\0{entry.EffectiveMode}\0{entry.LinkTarget}");
+            Add($"{entry.Path}\0{entry.Kind}\0{entry.SourcePath}\0{entry.Size}\0{entry.SourceModifiedTicks}\0{entry.EffectiveMode}\0{entry.LinkTarget}" + (entry.Owner is { } owner ? $"\0{owner.Uid}:{owner.Gid}" : ""));
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 }

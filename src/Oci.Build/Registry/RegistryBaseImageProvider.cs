@@ -19,7 +19,7 @@ public sealed class RegistryBaseImageProvider(RegistryResolver resolver, Registr
 
     /// <summary>True for <c>registry/repository[:tag][@digest]</c> (and not for the local <c>oci:</c> / <c>oci-archive:</c> forms).</summary>
     public static bool IsRegistryReference(string spec) =>
-        !spec.StartsWith("oci:", StringComparison.Ordinal) && !spec.StartsWith("oci-archive:", StringComparison.Ordinal) && ImageReference.TryParse(spec, out _, out _);
+        !Graph.ImageLocation.IsLocal(spec) && ImageReference.TryParse(spec, out _, out _);
 
     public BaseImage Resolve(string spec, Platform platform)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using Oci.Build.Graph;
 using Oci.Build.Oci;
 using Oci.Build.Registry.Transfer;
 using Oci.Build.Tests.Infrastructure;
@@ -10,7 +11,7 @@ namespace Oci.Build.Tests.Registry;
 public sealed class PullAndTransportTests
 {
     [Fact]
-    public void A_digest_pinned_base_is_pulled_once_then_builds_offline_and_an_index_selects_the_platform()
+    public void A_digest_pinned_base_is_pulled_once_then_builds_offline_and_a_platform_it_lacks_is_named()
     {
         using var harness = new EngineHarness();
         Digest pinned;
@@ -18,8 +19,7 @@ public sealed class PullAndTransportTests
         {
             var layout = harness.Combine("base");
             TestImages.Base(harness.Work, layout, harness.Combine("build-cache"), 64 * 1024);
-            // skopeo writes an index (a multi-platform base) by pushing the layout's index? No: push the manifest, then an
-            // index naming it, with skopeo as an independent writer.
+            // skopeo, an independent writer, pushes a single-manifest base (indexes: MultiPlatformBaseTests).
             ProcessRunner.Run("skopeo", "copy", "--dest-tls-verify=false", $"oci:{layout}:1", $"docker://{registry.Host}/lib/base:1").EnsureSuccess("skopeo copy");
             pinned = TestImages.ManifestDigest(layout);
 

@@ -1,7 +1,25 @@
+using Oci.Build.Graph;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
 
 namespace Oci.Build.Registry.Transfer;
+
+/// <summary>A manifest (or index) to push, and the tag to give it (null: by digest only).</summary>
+public sealed record TaggedManifest(Descriptor Manifest, string? Tag);
+
+public sealed record PushOptions
+{
+    /// <summary>Blobs uploaded at the same time.</summary>
+    public int MaxParallelUploads { get; init; } = 3;
+    public UploadOptions Upload { get; init; } = new();
+}
+
+/// <summary>What a push did, blob by blob; the totals are what the build log reports.</summary>
+public sealed record PushResult(string Repository, IReadOnlyList<BlobPushResult> Blobs, IReadOnlyList<TaggedManifest> Manifests, int ManifestsWritten)
+{
+    public long BytesUploaded => Blobs.Sum(b => b.BytesSent);
+    public int Count(BlobOutcome outcome) => Blobs.Count(b => b.Outcome == outcome);
+}
 
 public sealed record LayoutPushRequest
 {
@@ -19,7 +37,7 @@ public sealed record LayoutPushResult(IReadOnlyList<string> References, Digest M
 /// <summary>
 /// Pushes an image layout to <c>registry/repository</c> with its tags: resolves where the name really goes
 /// (registries.conf, delegation, hosts.toml), mounts from the base image's repository when it is on the same registry,
-/// and reports what was sent.
+/// and reports what was sent. The transfer itself is a copy from the layout to the repository (<see cref="ImageCopier"/>).
 /// </summary>
 public sealed class LayoutPusher(RegistrySettings settings, IBuildLog log)
 {
@@ -40,8 +58,13 @@ public sealed class LayoutPusher(RegistrySettings settings, IBuildLog log)
 
         using var context = settings.CreateContext(pushHost: primary.Endpoint.Host, pullHost: null);
         var mountSources = MountSources(layout, manifests, resolver, primary);
-        var pusher = new ImagePusher(context.ClientFor(primary.Endpoint), log, request.Options);
-        var result = pusher.PushAsync(layout, primary.Repository, manifests, mountSources, cancellationToken).GetAwaiter().GetResult();
+        using var source = new LayoutSource(layout);
+        using var sink = new RegistrySink(context.ClientFor(primary.Endpoint), primary.Repository, mountSources, log, request.Options.Upload);
+        var roots = manifests.GroupBy(m => m.Manifest.Digest)
+            .Select(g => new CopyRoot(g.First().Manifest, g.Select(m => m.Tag).OfType<string>().ToList())).ToList();
+        var copy = ImageCopier.CopyAsync(source, sink, roots, new CopyOptions { Parallelism = request.Options.MaxParallelUploads }, cancellationToken)
+            .GetAwaiter().GetResult();
+        var result = new PushResult(primary.Repository, copy.Blobs, manifests, copy.ManifestsWritten);
 
         var references = manifests.Select(m => m.Tag is null ? $"{target.Name}@{m.Manifest.Digest}" : $"{target.Name}:{m.Tag}").ToList();
         var where = primary.ToString() == target.Name ? "" : $" (at {primary})";

@@ -63,19 +63,50 @@ public sealed class RegistryBlobSource(ResolvedName name, RegistryContext contex
         cache.Store(temp, digest);
     }
 
-    private async Task FetchAsync(Descriptor descriptor, CancellationToken cancellationToken)
+    /// <summary>
+    /// A manifest or index by digest, through <c>/manifests/&lt;digest&gt;</c> (registries do not serve them as blobs), from
+    /// the cache when it holds it. Verified against the descriptor and cached, so a pinned base builds offline later.
+    /// </summary>
+    public byte[] ReadManifest(Descriptor descriptor, string what)
+    {
+        if (descriptor.Size > OciJson.MaxDocumentSize)
+            throw new OciException(ErrorCodes.InvalidDocument, $"The {what} {descriptor.Digest} in {Description} claims {descriptor.Size} bytes; documents over {OciJson.MaxDocumentSize} bytes are refused.");
+        if (IsCached(descriptor.Digest, descriptor.Size)) return this.ReadDocument(descriptor, what);
+        var content = FromFirstLocationAsync(descriptor, async (location, cancellationToken) =>
+        {
+            var document = await context.ClientFor(location.Endpoint)
+                .GetManifestAsync(location.Repository, descriptor.Digest.ToString(), [RegistryScope.Pull(location.Repository)], cancellationToken)
+                .ConfigureAwait(false);
+            // GetManifestAsync checked the digest; the size is the descriptor's other half.
+            if (document.Content.Length != descriptor.Size)
+                throw new OciException(ErrorCodes.RegistryDigestMismatch,
+                    $"{location}@{descriptor.Digest} is {document.Content.Length} bytes, but the {what} that names it says {descriptor.Size}. Nothing was used.");
+            return document.Content;
+        }, CancellationToken.None).GetAwaiter().GetResult();
+        StoreDocument(content, descriptor.Digest);
+        return content;
+    }
+
+    private Task FetchAsync(Descriptor descriptor, CancellationToken cancellationToken) =>
+        FromFirstLocationAsync(descriptor, async (location, token) =>
+        {
+            await DownloadAsync(location, descriptor, token).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Tries each location (mirrors first) until one serves <paramref name="descriptor"/>.</summary>
+    private async Task<T> FromFirstLocationAsync<T>(Descriptor descriptor, Func<RegistryLocation, CancellationToken, Task<T>> fetch, CancellationToken cancellationToken)
     {
         Exception? last = null;
         foreach (var location in name.Locations)
         {
             try
             {
-                await DownloadAsync(location, descriptor, cancellationToken).ConfigureAwait(false);
-                return;
+                return await fetch(location, cancellationToken).ConfigureAwait(false);
             }
             catch (OciException ex) when (location != name.Locations[^1] && ex.Code is not ErrorCodes.RegistryDigestMismatch)
             {
-                // A mirror that lacks the blob or is down is skipped; a mirror serving wrong bytes is an error.
+                // A mirror that lacks the content or is down is skipped; a mirror serving wrong bytes is an error.
                 log.Detail($"  {location} could not serve {TransferProgress.Short(descriptor.Digest)} ({ex.Code}); trying the next location");
                 last = ex;
             }
