@@ -8,39 +8,22 @@
 # republishes the same sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benchmarks/lib.sh
 runs=${RUNS:-3}
 work=$(mktemp -d)
-trap 'kill $registry_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'bench_stop_registry; rm -rf "$work"' EXIT
+bench_start_registry "$work"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$work/registry.yml" <<YML
-version: 0.1
-log: { level: error }
-storage: { filesystem: { rootdirectory: $work/registry } }
-http: { addr: 127.0.0.1:$port }
-YML
-docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-registry_pid=$!
-sleep 1
-
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1
 dotnet publish samples/HelloOci -c Release -nodeReuse:false >/dev/null          # builds the offline base in obj/oci-base
-skopeo copy -q --dest-tls-verify=false oci:samples/HelloOci/obj/oci-base:runtime-deps "docker://127.0.0.1:$port/base:1"
+skopeo copy -q --dest-tls-verify=false oci:samples/HelloOci/obj/oci-base:runtime-deps "docker://$BENCH_REGISTRY/base:1"
 
-task_ms() { # task name, log file -> milliseconds
-  grep -E "^ +[0-9]+ ms +$1 " "$2" | awk '{s+=$1} END {print s+0}'
-}
-
-ours() { # cache dir -> ms of BuildOciImage
-  dotnet publish samples/HelloOci -c Release -nodeReuse:false -clp:PerformanceSummary \
-    -p:OciBuildCacheDirectory="$1" >"$work/ours.log" 2>&1
-  task_ms BuildOciImage "$work/ours.log"
+ours() { # cache dir -> ms of BuildOciImage (OciIncrementalImage=false: measure the task even when MSBuild would skip it)
+  bench_ours samples/HelloOci "$work/ours.log" -p:OciBuildCacheDirectory="$1" -p:OciIncrementalImage=false
+  bench_task_ms BuildOciImage "$work/ours.log"
 }
 sdk() { # -> ms of CreateNewImage (the SDK's whole image step: pull base, tar+gzip the layer, write the archive)
-  DOTNET_CONTAINER_INSECURE_REGISTRIES="127.0.0.1:$port" dotnet publish samples/HelloOci -c Release -nodeReuse:false \
-    -clp:PerformanceSummary -t:PublishContainer -p:EnableOciBuild=false \
-    -p:ContainerBaseImage="127.0.0.1:$port/base:1" -p:ContainerArchiveOutputPath="$work/sdk.tar.gz" >"$work/sdk.log" 2>&1
-  task_ms CreateNewImage "$work/sdk.log"
+  bench_sdk samples/HelloOci "$work/sdk.log" -p:ContainerBaseImage="$BENCH_REGISTRY/base:1" -p:ContainerArchiveOutputPath="$work/sdk.tar.gz"
+  bench_task_ms CreateNewImage "$work/sdk.log"
 }
 
 printf '%-28s %10s %10s %10s\n' "run" "Oci.Build" "SDK" "ratio"

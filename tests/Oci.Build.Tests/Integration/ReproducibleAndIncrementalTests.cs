@@ -50,7 +50,8 @@ public sealed class ReproducibleAndIncrementalTests
         var before = LayerDigests(sample);
         var digestBefore = Summary(sample)["manifestDigest"]!.GetValue<string>();
 
-        var again = sample.Publish().EnsureSuccess("no-change republish");
+        // Forcing the image step past MSBuild's up-to-date check: every layer comes from the cache.
+        var again = sample.Publish(new Dictionary<string, string> { ["OciIncrementalImage"] = "false" }).EnsureSuccess("no-change republish");
         Assert.Equal(digestBefore, Summary(sample)["manifestDigest"]!.GetValue<string>());
         Assert.Contains("(Unchanged)", again.Output);
         Assert.DoesNotContain("(Built)", again.Output);
@@ -64,5 +65,43 @@ public sealed class ReproducibleAndIncrementalTests
         Assert.Equal(before["runtime"], after["runtime"]);
         Assert.NotEqual(before["app"], after["app"]);
         Assert.NotEqual(digestBefore, Summary(sample)["manifestDigest"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_no_change_republish_skips_the_image_step_writes_nothing_and_still_gives_GeneratedContainer()
+    {
+        using var sample = new SampleProject();
+        var consumer = sample.Combine("..", "consumer.targets");
+        File.WriteAllText(consumer, """
+            <Project>
+              <Target Name="UseGeneratedContainer" AfterTargets="OciPublishImage">
+                <Message Importance="high" Text="GeneratedContainer %(GeneratedContainer.Identity) digest=%(GeneratedContainer.ManifestDigest) layout=%(GeneratedContainer.LayoutPath) tags=%(GeneratedContainer.Tags)" />
+              </Target>
+            </Project>
+            """);
+        var properties = new Dictionary<string, string> { ["CustomAfterMicrosoftCommonTargets"] = consumer };
+        var first = sample.Publish(properties).EnsureSuccess("first publish");
+        var digest = Summary(sample)["manifestDigest"]!.GetValue<string>();
+        var generated = $"GeneratedContainer samples/hello-oci digest={digest} layout={sample.LayoutPath} tags=1.0.0;latest";
+        Assert.Contains(generated, first.Output);
+        var index = Path.Combine(sample.LayoutPath, "index.json");
+        var written = new[] { index, sample.SummaryPath }.ToDictionary(f => f, File.GetLastWriteTimeUtc);
+
+        var again = sample.Publish(properties).EnsureSuccess("no-change republish");
+        Assert.Contains("image step skipped", again.Output);
+        Assert.DoesNotContain("(Unchanged)", again.Output); // the image task did not even run
+        Assert.Contains(generated, again.Output);
+        Assert.All(written, w => Assert.Equal(w.Value, File.GetLastWriteTimeUtc(w.Key)));
+
+        // A setting that changes the image is an input too.
+        var relabelled = sample.Publish(new Dictionary<string, string>(properties) { ["ContainerUser"] = "4242" }).EnsureSuccess("publish with another user");
+        Assert.DoesNotContain("image step skipped", relabelled.Output);
+        Assert.NotEqual(digest, Summary(sample)["manifestDigest"]!.GetValue<string>());
+
+        // So is a deleted output: the layout is written again.
+        Directory.Delete(sample.LayoutPath, recursive: true);
+        var restored = sample.Publish(new Dictionary<string, string>(properties) { ["ContainerUser"] = "4242" }).EnsureSuccess("publish after deleting the layout");
+        Assert.DoesNotContain("image step skipped", restored.Output);
+        Assert.True(File.Exists(index));
     }
 }

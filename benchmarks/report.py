@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Turns the raw samples of benchmarks/run.sh (CSV: app,wiring,case,metric,value) into docs/benchmarks.md and the
+README's performance table (the region between the benchmarks markers, rewritten, never typed by hand)."""
+import argparse, csv, os, platform, statistics, subprocess
+from collections import defaultdict
+from datetime import datetime, timezone
+
+parser = argparse.ArgumentParser()
+parser.add_argument("results")
+parser.add_argument("--runs", required=True)
+parser.add_argument("--load-start", default="?")
+parser.add_argument("--load-end", default="?")
+parser.add_argument("--output", required=True)
+parser.add_argument("--readme")
+args = parser.parse_args()
+
+samples = defaultdict(list)
+with open(args.results) as f:
+    for row in csv.DictReader(f):
+        samples[(row["app"], row["wiring"], row["case"], row["metric"])].append(float(row["value"]))
+
+
+def values(app, wiring, case, metric):
+    return samples.get((app, wiring, case, metric), [])
+
+
+def med(app, wiring, case, metric):
+    v = values(app, wiring, case, metric)
+    return statistics.median(v) if v else None
+
+
+def ms(app, wiring, case, metric):
+    v = values(app, wiring, case, metric)
+    if not v:
+        return "–"
+    m, lo, hi = statistics.median(v), min(v), max(v)
+    return f"{m / 1000:.2f} s ({lo / 1000:.2f}–{hi / 1000:.2f})" if m >= 1000 else f"{m:.0f} ms ({lo:.0f}–{hi:.0f})"
+
+
+def size(app, wiring, case, metric):
+    v = values(app, wiring, case, metric)
+    if not v:
+        return "–"
+    m = statistics.median(v)
+    return f"{m / (1 << 20):.1f} MiB" if m >= 1 << 20 else f"{m / 1024:.1f} KiB"
+
+
+def ratio(a, b, percent=False):
+    if a is None or b is None or b == 0:
+        return "–"
+    return f"{100 * a / b:.2f}%" if percent else f"{a / b:.2f}x"
+
+
+apps = sorted({k[0] for k in samples if k[0] != "huge"}, key=lambda a: ["hello", "large"].index(a) if a in ["hello", "large"] else 9)
+names = {"hello": "HelloOci", "large": "generated app"}
+rows = []
+for app in apps:
+    n = names.get(app, app)
+    rows.append((f"{n}: cold image step (empty cache; task time)", ms(app, "pkg", "cold", "image_ms"), ms(app, "src", "cold", "image_ms"),
+                 f"SDK {ms(app, 'sdk', 'cold', 'image_ms')}", ratio(med(app, "pkg", "cold", "image_ms"), med(app, "sdk", "cold", "image_ms")), "≤ 0.6x"))
+    rows.append((f"{n}: no-change republish, whole `dotnet publish`", ms(app, "pkg", "nochange", "publish_ms"), ms(app, "src", "nochange", "publish_ms"),
+                 f"same publish without the image {ms(app, 'pkg', 'nochange', 'publish_without_image_ms')}",
+                 ratio(med(app, "pkg", "nochange", "publish_ms"), med(app, "pkg", "nochange", "publish_without_image_ms")), "≤ 1.05x"))
+    rows.append((f"{n}: no-change republish vs the SDK", ms(app, "pkg", "nochange", "publish_ms"), ms(app, "src", "nochange", "publish_ms"),
+                 f"SDK `PublishContainer` {ms(app, 'sdk', 'nochange', 'publish_ms')}",
+                 ratio(med(app, "pkg", "nochange", "publish_ms"), med(app, "sdk", "nochange", "publish_ms")), ""))
+    rows.append((f"{n}: one-line change + push, image step (build + push)", ms(app, "pkg", "push", "image_ms"), ms(app, "src", "push", "image_ms"),
+                 f"SDK {ms(app, 'sdk', 'push', 'image_ms')}", ratio(med(app, "pkg", "push", "image_ms"), med(app, "sdk", "push", "image_ms")), "≤ 0.1x"))
+    rows.append((f"{n}: one-line change + push, bytes the registry received", size(app, "pkg", "push", "uploaded_bytes"), size(app, "src", "push", "uploaded_bytes"),
+                 f"SDK {size(app, 'sdk', 'push', 'uploaded_bytes')}",
+                 ratio(med(app, "pkg", "push", "uploaded_bytes"), med(app, "sdk", "push", "uploaded_bytes"), percent=True), "≤ 1%"))
+    src, pkg = med(app, "src", "nochange", "publish_ms"), med(app, "pkg", "nochange", "publish_ms")
+    if src is not None and pkg is not None:
+        rows.append((f"{n}: from-source wiring (task host) over the package, no-change publish", "", f"{src - pkg:+.0f} ms", "", "", "≤ ~100 ms"))
+if values("huge", "pkg", "memory", "publish_kb"):
+    folder = med("huge", "pkg", "memory", "publish_folder_bytes") or 0
+    kb = lambda w, m: f"{med('huge', w, 'memory', m) / 1024:.0f} MB" if med("huge", w, "memory", m) else "–"
+    rows.append((f"peak RSS of `dotnet publish`, {folder / 1e9:.2f} GB publish folder, empty cache", kb("pkg", "publish_kb"), "",
+                 f"without the image {kb('pkg', 'publish_without_image_kb')}; SDK {kb('sdk', 'publish_kb')}", "", "< 400 MB"))
+
+table = ["| what | Oci.Build (package) | Oci.Build (from source) | reference | ratio | goal |", "|---|---|---|---|---|---|"]
+table += [f"| {' | '.join(r)} |" for r in rows]
+
+
+def sh(command):
+    try:
+        return subprocess.run(command, shell=True, capture_output=True, text=True, timeout=30).stdout.strip()
+    except Exception:
+        return "?"
+
+
+cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip()
+memory = sh("awk '/MemTotal/ {printf \"%.1f GiB\", $2/1048576}' /proc/meminfo")
+now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+machine = (f"{os.cpu_count()} cores ({cpu}), {memory} RAM, {platform.system()} {platform.release()}, .NET SDK {sh('dotnet --version')}; "
+           f"load average (1/5/15 min) {args.load_start} at the start, {args.load_end} at the end")
+doc = f"""# Benchmarks
+
+Generated by `benchmarks/run.sh` on {now}; do not edit by hand (rerun the script).
+
+Machine: {machine}.
+Each value is the median of {args.runs} repetitions, with the minimum and maximum in brackets; ratios are of medians.
+Tools alternate within each repetition (package, from source, SDK; then reversed).
+
+{chr(10).join(table)}
+
+What is measured:
+- **Oci.Build (package)**: the packed `Oci.Build.Sdk` from a local feed, as users consume it (tasks in the build process).
+- **Oci.Build (from source)**: the samples' wiring (`eng/OciBuildFromSource.*`, tasks in an out-of-process task host).
+- **reference**: `dotnet publish -t:PublishContainer -p:EnableOciBuild=false` on a copy of the app without Oci.Build,
+  pulling the same base image from the same local `docker-registry` (Oci.Build reads that base from its OCI layout).
+- cold image step: MSBuild's task time (`BuildOciImage` vs `CreateNewImage`, from `-clp:PerformanceSummary`), empty
+  layer cache; Oci.Build writes its layout, the SDK its archive.
+- no-change republish: wall time of the whole `dotnet publish` run again with nothing changed.
+- one-line change + push: a string literal of Program.cs changes, then publish and push to a repository that holds the
+  previous image; bytes received are the request body bytes that reached the registry (`benchmarks/count-proxy.py`).
+- peak RSS: `/usr/bin/time -v` (maximum resident set size) of `dotnet publish`, generated app with a 1 GB publish folder.
+
+Apps: `samples/HelloOci` (self-contained, about 105 MB published) and an app generated offline by
+`benchmarks/generate-app.py` (self-contained, 40 generated NuGet packages with native assets, 600 asset files).
+
+## Rerun
+
+```bash
+bash benchmarks/run.sh                               # RUNS=5, both apps, memory case
+RUNS=3 APPS=hello MEMORY=0 bash benchmarks/run.sh    # quicker
+bash benchmarks/image-step.sh                        # only the HelloOci image step, from source
+```
+Needs `docker-registry`, `skopeo`, `python3` and GNU `time` (eng/test.sh installs them). The machine should be idle:
+the ratios compare tools that compete for the same cores.
+"""
+with open(args.output, "w") as f:
+    f.write(doc)
+
+if args.readme:
+    begin, end = "<!-- benchmarks:begin (generated by benchmarks/run.sh) -->", "<!-- benchmarks:end -->"
+    with open(args.readme) as f:
+        readme = f.read()
+    if begin not in readme or end not in readme:
+        raise SystemExit(f"{args.readme} has no {begin} ... {end} region")
+    region = f"{begin}\nMeasured {now} on {os.cpu_count()} cores (load {args.load_start} → {args.load_end}); medians of {args.runs} runs, details in [docs/benchmarks.md](docs/benchmarks.md).\n\n" + "\n".join(table) + f"\n{end}"
+    head, rest = readme.split(begin, 1)
+    readme = head + region + rest.split(end, 1)[1]
+    with open(args.readme, "w") as f:
+        f.write(readme)

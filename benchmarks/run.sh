@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# The performance benchmark (README "Performance", docs/benchmarks.md): Oci.Build against the .NET SDK's own
+# PublishContainer, same base image, same app, same local registry, in one run, alternating tools, RUNS repetitions.
+#
+#   bash benchmarks/run.sh                 # RUNS=5, apps "hello large", plus the 1 GB memory case
+#   RUNS=3 APPS=hello MEMORY=0 bash benchmarks/run.sh
+#
+# Apps: samples/HelloOci, and a generated self-contained app of a few hundred MB with many NuGet packages
+# (benchmarks/generate-app.py, offline). Oci.Build runs two ways: the packed SDK package as users consume it (tasks in the
+# build process) and the samples' from-source wiring (tasks in an out-of-process task host). The reference is
+# `dotnet publish -t:PublishContainer -p:EnableOciBuild=false` on a copy of the app that does not use Oci.Build at all.
+#
+# Cases: cold image step (empty cache: task time), no-change republish (whole `dotnet publish`, also against the same
+# publish without the image), one-line change pushed to a registry holding the previous image (bytes counted on the
+# registry side), and peak RSS (/usr/bin/time -v) of a publish whose
+# publish folder is 1 GB.
+# Bytes uploaded are counted at the registry's door by a small proxy (benchmarks/count-proxy.py): request body bytes. Writes docs/benchmarks.md and the README's table (benchmarks/report.py).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+source benchmarks/lib.sh
+runs=${RUNS:-5}
+apps=${APPS:-hello large}
+memory=${MEMORY:-1}
+work=$(mktemp -d /tmp/oci-bench.XXXXXX)
+version="0.0.0-bench.$(date +%Y%m%d%H%M%S).$$"
+nuget_root=${NUGET_PACKAGES:-$HOME/.nuget/packages}
+cleanup() {
+  bench_stop_registry
+  rm -rf "$work" "$nuget_root/oci.build.sdk/$version"
+  find "$nuget_root" -maxdepth 1 -name 'ocibench.*' -exec rm -rf {} + 2>/dev/null || true
+}
+trap cleanup EXIT
+results=$work/results.csv
+echo "app,wiring,case,metric,value" >"$results"
+record() { echo "$1,$2,$3,$4,$5" >>"$results"; }
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+bench_start_registry "$work"
+bench_start_count_proxy "$work"
+log "registry on $BENCH_REGISTRY; packing Oci.Build.Sdk $version"
+# Packed from a copy of the sources, so this version's build never touches the working tree's bin/ and obj/.
+mkdir -p "$work/pack-src"
+tar -c --exclude=bin --exclude=obj Directory.Build.props global.json README.md schemas src | tar -x -C "$work/pack-src"
+dotnet pack "$work/pack-src/src/Oci.Build.Sdk" -c Release -o "$work/feed" -p:Version="$version" -nodeReuse:false >"$work/pack.log" 2>&1 ||
+  { tail -30 "$work/pack.log" >&2; exit 1; }
+
+# Three copies of every app, one per wiring, each under a folder whose Directory.Build.* choose the wiring.
+mkdir -p "$work/apps/pkg" "$work/apps/src" "$work/apps/sdk"
+cat >"$work/apps/pkg/Directory.Build.props" <<XML
+<Project><Import Project="Sdk.props" Sdk="Oci.Build.Sdk" Version="$version" /></Project>
+XML
+cat >"$work/apps/pkg/Directory.Build.targets" <<XML
+<Project><Import Project="Sdk.targets" Sdk="Oci.Build.Sdk" Version="$version" /></Project>
+XML
+cat >"$work/apps/pkg/nuget.config" <<XML
+<configuration><packageSources><add key="oci-build-bench" value="$work/feed" /></packageSources></configuration>
+XML
+echo "<Project><Import Project=\"$repo/eng/OciBuildFromSource.props\" /></Project>" >"$work/apps/src/Directory.Build.props"
+echo "<Project><Import Project=\"$repo/eng/OciBuildFromSource.targets\" /></Project>" >"$work/apps/src/Directory.Build.targets"
+echo "<Project />" >"$work/apps/sdk/Directory.Build.props"
+echo "<Project />" >"$work/apps/sdk/Directory.Build.targets"
+
+add_app() { # NAME SOURCE_DIR
+  for wiring in pkg src sdk; do
+    cp -r "$2" "$work/apps/$wiring/$1"
+    rm -rf "$work/apps/$wiring/$1/bin" "$work/apps/$wiring/$1/obj"
+  done
+}
+
+# The base: the samples' offline base (built from this machine's libraries), as a layout for Oci.Build and in the
+# registry for the SDK, which pulls bases from registries only.
+log "building the base image"
+base_project=$work/base-src/HelloOci
+mkdir -p "$work/base-src" && cp -r samples/HelloOci "$base_project" && rm -rf "$base_project/bin" "$base_project/obj"
+echo "<Project><Import Project=\"$repo/eng/OciBuildFromSource.props\" /></Project>" >"$work/base-src/Directory.Build.props"
+echo "<Project><Import Project=\"$repo/eng/OciBuildFromSource.targets\" /><Import Project=\"$repo/samples/LocalBaseImage.targets\" /></Project>" >"$work/base-src/Directory.Build.targets"
+dotnet publish "$base_project" -c Release -nodeReuse:false -p:OciBuildCacheDirectory="$work/base-cache" >"$work/base.log" 2>&1
+cp -r "$base_project/obj/oci-base" "$work/base"
+skopeo copy -q --dest-tls-verify=false "oci:$work/base:runtime-deps" "docker://$BENCH_REGISTRY/base:1"
+ours_base=(-p:ContainerBaseImage="oci:$work/base:runtime-deps")
+sdk_base=(-p:ContainerBaseImage="$BENCH_REGISTRY/base:1")
+
+for app in $apps; do
+  case $app in
+    hello) add_app hello samples/HelloOci ;;
+    large)
+      log "generating the large app"
+      python3 benchmarks/generate-app.py "$work/gen/large" "$work/gen/feed-large" --name BenchLarge --packages 40 --package-mb 6 --files 600 --file-kb 64
+      add_app large "$work/gen/large" ;;
+    *) echo "unknown app $app (hello, large)" >&2; exit 2 ;;
+  esac
+done
+
+project() { echo "$work/apps/$1/$2"; }                       # WIRING APP
+program() { echo "$work/apps/$1/$2/Program.cs"; }
+edit_line() { # WIRING APP REVISION: a one-line change of a string literal (a comment would leave the assembly unchanged)
+  local file; file=$(program "$1" "$2")
+  [ -f "$file.orig" ] || cp "$file" "$file.orig"
+  sed "s/Hello from/Hello (revision $3, $1) from/" "$file.orig" >"$file"   # each tool its own app layer
+}
+
+# The cases run inside `f || fail`, where bash ignores set -e: every step checks its own status.
+fail() { tail -40 "$work/last.log" >&2; exit 1; }
+
+cold() { # WIRING APP REP
+  local p; p=$(project "$1" "$2")
+  if [ "$1" = sdk ]; then
+    rm -f "$work/sdk-$2.tar.gz"
+    bench_sdk "$p" "$work/last.log" "${sdk_base[@]}" -p:ContainerArchiveOutputPath="$work/sdk-$2.tar.gz" || return 1
+    record "$2" sdk cold image_ms "$(bench_task_ms CreateNewImage "$work/last.log")"
+  else
+    rm -rf "$work/cache-$1-$2"
+    bench_ours "$p" "$work/last.log" "${ours_base[@]}" -p:OciBuildCacheDirectory="$work/cache-$1-$2" -p:OciIncrementalImage=false || return 1
+    record "$2" "$1" cold image_ms "$(bench_task_ms BuildOciImage "$work/last.log")"
+  fi
+}
+
+nochange() { # WIRING APP: the whole `dotnet publish` again, nothing changed (a first, unmeasured one makes the state warm)
+  local p ms; p=$(project "$1" "$2")
+  if [ "$1" = sdk ]; then
+    bench_sdk "$p" "$work/last.log" "${sdk_base[@]}" -p:ContainerArchiveOutputPath="$work/sdk-$2.tar.gz" || return 1
+    ms=$(bench_ms bench_sdk "$p" "$work/last.log" "${sdk_base[@]}" -p:ContainerArchiveOutputPath="$work/sdk-$2.tar.gz") || return 1
+    record "$2" sdk nochange publish_ms "$ms"
+    record "$2" sdk nochange image_ms "$(bench_task_ms CreateNewImage "$work/last.log")"
+  else
+    bench_ours "$p" "$work/last.log" "${ours_base[@]}" -p:OciBuildCacheDirectory="$work/cache-$1-$2" || return 1
+    ms=$(bench_ms bench_ours "$p" "$work/last.log" "${ours_base[@]}" -p:OciBuildCacheDirectory="$work/cache-$1-$2") || return 1
+    record "$2" "$1" nochange publish_ms "$ms"
+    record "$2" "$1" nochange image_ms "$(bench_task_ms BuildOciImage "$work/last.log")"
+    ms=$(bench_ms bench_ours "$p" "$work/last.log" -p:EnableOciBuild=false) || return 1
+    record "$2" "$1" nochange publish_without_image_ms "$ms"
+  fi
+}
+
+push() { # WIRING APP REVISION: one-line change, then publish and push to a repository holding the previous image
+  local p ms before after; p=$(project "$1" "$2")
+  edit_line "$1" "$2" "$3"
+  before=$(bench_uploaded_bytes)
+  if [ "$1" = sdk ]; then
+    ms=$(bench_ms bench_sdk "$p" "$work/last.log" "${sdk_base[@]}" -p:ContainerRegistry="$BENCH_PUSH_REGISTRY" -p:ContainerRepository="bench/$2-sdk") || return 1
+    record "$2" sdk push image_ms "$(bench_task_ms CreateNewImage "$work/last.log")"
+  else
+    ms=$(bench_ms bench_ours "$p" "$work/last.log" "${ours_base[@]}" -p:OciBuildCacheDirectory="$work/cache-$1-$2" \
+      -p:ContainerRegistry="$BENCH_PUSH_REGISTRY" -p:ContainerRepository="bench/$2-$1") || return 1
+    record "$2" "$1" push image_ms "$(( $(bench_task_ms BuildOciImage "$work/last.log") + $(bench_task_ms PushOciImage "$work/last.log") ))"
+  fi
+  after=$(bench_uploaded_bytes)
+  record "$2" "$1" push publish_ms "$ms"
+  record "$2" "$1" push uploaded_bytes "$(( after - before ))"
+}
+
+for app in $apps; do
+  # Warm-up, not measured: restores, builds the tasks once, and puts a previous image in each tool's repository.
+  log "$app: warm-up"
+  for wiring in pkg src sdk; do push "$wiring" "$app" 0 || fail; done
+  for rep in $(seq "$runs"); do
+    # Alternate the order of the tools from one repetition to the next.
+    if (( rep % 2 )); then order="pkg src sdk"; else order="sdk src pkg"; fi
+    log "$app: repetition $rep/$runs ($order)"
+    for wiring in $order; do cold "$wiring" "$app" "$rep" || fail; done
+    for wiring in $order; do nochange "$wiring" "$app" || fail; done
+    for wiring in $order; do push "$wiring" "$app" "$rep" || fail; done
+  done
+done
+
+if [ "$memory" = 1 ]; then
+  # Peak RSS with a 1 GB publish folder: many files plus a few large ones (in-process tasks: the package wiring).
+  log "memory: generating a 1 GB app"
+  python3 benchmarks/generate-app.py "$work/gen/huge" "$work/gen/feed-huge" --name BenchHuge --packages 10 --package-mb 20 --files 3000 --file-kb 100 --large 3 --large-mb 170
+  add_app huge "$work/gen/huge"
+  rss() { # WIRING LABEL COMMAND...: records the peak RSS (KB) of COMMAND
+    local wiring=$1 label=$2; shift 2
+    /usr/bin/time -v -o "$work/time.txt" "$@"
+    record huge "$wiring" memory "$label" "$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")"
+  }
+  p=$(project pkg huge)
+  bench_ours "$p" "$work/last.log" -p:EnableOciBuild=false || fail   # restore + build first
+  rss pkg publish_without_image_kb bench_ours "$p" "$work/last.log" -p:EnableOciBuild=false
+  rss pkg publish_kb bench_ours "$p" "$work/last.log" "${ours_base[@]}" -p:OciBuildCacheDirectory="$work/cache-huge" -p:OciIncrementalImage=false
+  record huge pkg memory publish_folder_bytes "$(du -sb "$p/bin/Release/net10.0/linux-x64/publish" | cut -f1)"
+  p=$(project sdk huge)
+  bench_sdk "$p" "$work/last.log" "${sdk_base[@]}" -p:ContainerArchiveOutputPath="$work/sdk-huge.tar.gz" || fail
+  rss sdk publish_kb bench_sdk "$p" "$work/last.log" "${sdk_base[@]}" -p:ContainerArchiveOutputPath="$work/sdk-huge.tar.gz"
+fi
+
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+python3 benchmarks/report.py "$results" --runs "$runs" --load-start "$load_start" --load-end "$load_end" \
+  --output docs/benchmarks.md --readme README.md
+cp "$results" "${RESULTS_CSV:-/dev/null}" 2>/dev/null || true
+log "wrote docs/benchmarks.md and the README's performance table"
