@@ -43,7 +43,7 @@ public sealed class InspectCommand : ICommand
             yield break;
         }
         var manifest = OciJson.Deserialize<ImageManifest>(layout.ReadDocument(entry, "image manifest"), $"manifest {entry.Digest}");
-        var config = JsonNode.Parse(layout.ReadDocument(manifest.Config, "image config"));
+        var config = OciDocuments.ReadConfig(layout.ReadDocument(manifest.Config, "image config"), $"image config {manifest.Config.Digest}");
         var layers = new JsonArray();
         foreach (var layer in manifest.Layers)
         {

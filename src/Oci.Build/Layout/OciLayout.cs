@@ -38,16 +38,7 @@ public sealed class OciLayout : IBlobSource
             throw new OciException(ErrorCodes.InvalidLayout, $"The OCI image layout '{root}' does not exist.");
         if (!File.Exists(layoutFile) || !File.Exists(indexFile))
             throw new OciException(ErrorCodes.InvalidLayout, $"'{root}' is not an OCI image layout: it needs both '{LayoutFileName}' and '{IndexFileName}'.");
-        try
-        {
-            using var layoutJson = JsonDocument.Parse(ReadSmallFile(layoutFile));
-            if (!layoutJson.RootElement.TryGetProperty("imageLayoutVersion", out var version) || version.GetString() != MediaTypes.OciLayoutVersion)
-                throw new OciException(ErrorCodes.InvalidLayout, $"'{layoutFile}' must declare imageLayoutVersion {MediaTypes.OciLayoutVersion}.");
-        }
-        catch (JsonException ex)
-        {
-            throw new OciException(ErrorCodes.InvalidLayout, $"'{layoutFile}' is not valid JSON: {ex.Message}", ex);
-        }
+        OciDocuments.ReadLayoutMarker(ReadSmallFile(layoutFile), layoutFile);
         var index = OciJson.Deserialize<ImageIndex>(ReadSmallFile(indexFile), $"index '{indexFile}'");
         return new OciLayout(root, index);
     }
