@@ -20,20 +20,24 @@ public sealed class InspectCommand : ICommand
         var layout = source.Layout;
         var entries = source.Tag is null ? layout.Index.Manifests : [layout.FindManifest(source.Tag)];
         var images = new JsonArray();
+        var seen = new HashSet<Digest>();
         foreach (var entry in entries)
-            foreach (var image in Describe(layout, entry, entry.Annotation(AnnotationKeys.RefName)))
+            foreach (var image in Describe(layout, entry, entry.Annotation(AnnotationKeys.RefName), seen, 1))
                 images.Add(image);
         output.WriteLine(new JsonObject { ["layout"] = layout.Root, ["images"] = images }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return 0;
     }
 
-    private static IEnumerable<JsonObject> Describe(OciLayout layout, Descriptor entry, string? refName)
+    /// <summary>The images an entry names; each index is expanded once (a DAG of indexes is not a tree of 2^N paths).</summary>
+    private static IEnumerable<JsonObject> Describe(OciLayout layout, Descriptor entry, string? refName, HashSet<Digest> seen, int depth)
     {
         if (MediaTypes.IsIndex(entry.MediaType))
         {
+            if (!seen.Add(entry.Digest)) yield break;
+            if (depth > OciDocuments.MaxIndexDepth) throw OciDocuments.TooDeep(layout.Description);
             var index = OciJson.Deserialize<ImageIndex>(layout.ReadDocument(entry, "image index"), $"index {entry.Digest}");
             foreach (var child in index.Manifests)
-                foreach (var image in Describe(layout, child, refName))
+                foreach (var image in Describe(layout, child, refName, seen, depth + 1))
                     yield return image;
             yield break;
         }

@@ -15,22 +15,27 @@ internal sealed class LayoutRewriter(OciLayout source, OciLayoutWriter writer, L
     /// <summary>Old manifest digest -> new manifest descriptor, for every manifest rewritten.</summary>
     public Dictionary<Digest, Descriptor> Manifests { get; } = [];
 
-    public ImageIndex Rewrite() => source.Index with { Manifests = source.Index.Manifests.Select(RewriteEntry).ToList() };
+    /// <summary>Old index digest -> its rewritten descriptor: an index named many times (a DAG) is rewritten once.</summary>
+    private readonly Dictionary<Digest, Descriptor> _indexes = [];
 
-    private Descriptor RewriteEntry(Descriptor entry)
+    public ImageIndex Rewrite() => source.Index with { Manifests = source.Index.Manifests.Select(e => RewriteEntry(e, 1)).ToList() };
+
+    private Descriptor RewriteEntry(Descriptor entry, int depth)
     {
         if (MediaTypes.IsManifest(entry.MediaType)) return RewriteManifest(entry);
         if (MediaTypes.IsIndex(entry.MediaType))
         {
+            if (_indexes.TryGetValue(entry.Digest, out var done)) return Keep(entry, done);
+            if (depth > OciDocuments.MaxIndexDepth) throw OciDocuments.TooDeep(source.Description);
             var index = OciJson.Deserialize<ImageIndex>(source.ReadDocument(entry, "image index"), $"index {entry.Digest}");
-            var rewritten = index with { Manifests = index.Manifests.Select(RewriteEntry).ToList() };
+            var rewritten = index with { Manifests = index.Manifests.Select(e => RewriteEntry(e, depth + 1)).ToList() };
             if (rewritten.Manifests.SequenceEqual(index.Manifests))
             {
                 writer.CopyBlob(source, entry);
-                return entry;
+                return _indexes[entry.Digest] = entry;
             }
             var written = writer.WriteBlob(OciJson.Serialize(rewritten), MediaTypes.OciIndex);
-            return entry with { MediaType = written.MediaType, Digest = written.Digest, Size = written.Size };
+            return _indexes[entry.Digest] = entry with { MediaType = written.MediaType, Digest = written.Digest, Size = written.Size };
         }
         writer.CopyBlob(source, entry); // an artifact or something else this product leaves alone
         return entry;

@@ -21,6 +21,16 @@ public static partial class OciDocuments
     /// <summary>Layers a manifest may list (Docker caps images at 127 layers; the OCI spec sets no limit).</summary>
     public const int MaxLayers = 1_000;
 
+    /// <summary>
+    /// How deep indexes may nest below a layout's index.json for the commands that follow them recursively (inspect,
+    /// encrypt, decrypt). Real images nest one or two levels; the limit keeps a hostile chain from exhausting the stack.
+    /// </summary>
+    public const int MaxIndexDepth = 16;
+
+    /// <summary>The coded error for an index chain deeper than <see cref="MaxIndexDepth"/>.</summary>
+    public static OciException TooDeep(string where) =>
+        new(ErrorCodes.InvalidDocument, $"{where}: image indexes nest more than {MaxIndexDepth} levels deep; refusing it.");
+
     public static ImageManifest ReadManifest(ReadOnlySpan<byte> json, string what) => OciJson.Deserialize<ImageManifest>(json, what);
 
     public static ImageIndex ReadIndex(ReadOnlySpan<byte> json, string what) => OciJson.Deserialize<ImageIndex>(json, what);
