@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker-registry skopeo umoci gnupg busybox-static openssl jq podman python3)
+packages=(docker-registry skopeo umoci gnupg busybox-static openssl jq podman python3 containerd runc)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,22 +1,22 @@
 namespace Oci.Build.Cli;
 
-/// <summary>Positional arguments, <c>--name value</c> options (an option may repeat) and value-less flags (<c>--force</c>).</summary>
+/// <summary>Positional arguments, <c>--name value</c> options (an option may repeat) and value-less flags the command declares.</summary>
 public sealed class Arguments
 {
-    /// <summary>Options that take no value.</summary>
-    public static readonly IReadOnlySet<string> Flags = new HashSet<string>(StringComparer.Ordinal) { "--force" };
-
     private readonly List<string> _positional = [];
-    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
 
-    public Arguments(IEnumerable<string> args)
+    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
+    private readonly IReadOnlySet<string> _knownFlags;
+
+    public Arguments(IEnumerable<string> args, IReadOnlySet<string>? flags = null)
     {
+        _knownFlags = flags ?? new HashSet<string>();
         using var e = args.GetEnumerator();
         while (e.MoveNext())
         {
             var arg = e.Current;
-            if (Flags.Contains(arg))
+            if (_knownFlags.Contains(arg))
             {
                 _flags.Add(arg);
             }
@@ -33,6 +33,8 @@ public sealed class Arguments
         }
     }
 
+    public bool Flag(string name) => _flags.Contains(name);
+
     public string Positional(int index, string name) =>
         index < _positional.Count ? _positional[index] : throw new UsageException($"Missing {name}.");
 
@@ -45,12 +47,8 @@ public sealed class Arguments
         _ => throw new UsageException($"{names[0]} may be given once."),
     };
 
-    public bool Flag(string name) => _flags.Contains(name);
-
     public void ExpectOnly(int positional, params string[] options)
     {
-        var unknownFlag = _flags.FirstOrDefault(f => !options.Contains(f));
-        if (unknownFlag is not null) throw new UsageException($"Unknown option {unknownFlag}.");
         if (_positional.Count > positional) throw new UsageException($"Unexpected argument '{_positional[positional]}'.");
         var unknown = _options.Keys.FirstOrDefault(k => !options.Contains(k));
         if (unknown is not null) throw new UsageException($"Unknown option {unknown}.");

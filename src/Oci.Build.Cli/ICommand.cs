@@ -9,6 +9,9 @@ public interface ICommand
     string Usage { get; }
     string Summary { get; }
 
+    /// <summary>Options that take no value (<c>--all</c>).</summary>
+    IReadOnlySet<string> Flags => new HashSet<string>();
+
     /// <returns>The process exit code.</returns>
     int Run(Arguments arguments, IBuildLog log, TextWriter output);
 }

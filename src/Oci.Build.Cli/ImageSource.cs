@@ -1,53 +1,61 @@
-using Oci.Build.Images;
+using Oci.Build.Graph;
 using Oci.Build.Layout;
+using Oci.Build.Oci;
 
 namespace Oci.Build.Cli;
 
 /// <summary>
-/// Opens what a command names: <c>oci:DIR[:TAG]</c>, <c>oci-archive:FILE[:TAG]</c> (extracted to a temporary folder,
-/// checked as hostile input), or a plain layout directory.
+/// Opens what a command names: <c>oci:DIR[:TAG]</c>, <c>oci-archive:FILE[:TAG]</c> (read in place, as hostile input), or
+/// a plain layout directory, as an <see cref="IImageSource"/> with the entries of its index.json.
 /// </summary>
 public sealed class ImageSource : IDisposable
 {
-    private readonly string? _scratch;
+    private readonly ImageLocation _location;
+    private string? _scratch;
 
-    private ImageSource(OciLayout layout, string? tag, string? scratch)
+    private ImageSource(ImageLocation location, IImageSource source, ImageIndex index)
     {
-        Layout = layout;
-        Tag = tag;
-        _scratch = scratch;
+        _location = location;
+        Source = source;
+        Index = index;
     }
 
-    public OciLayout Layout { get; }
+    public IImageSource Source { get; }
 
-    public string? Tag { get; }
+    /// <summary>The index.json of the layout or archive.</summary>
+    public ImageIndex Index { get; }
+
+    public string? Tag => _location.Reference;
+
+    /// <summary>Where it is, for messages.</summary>
+    public string Path => System.IO.Path.GetFullPath(_location.Path);
+
+    /// <summary>The entries the command works on: the tagged one, or all of them.</summary>
+    public IReadOnlyList<Descriptor> Entries => Tag is null ? Index.Manifests : [OciLayout.FindEntry(Index, Tag, Source.Description)];
 
     public static ImageSource Open(string spec)
     {
-        if (spec.StartsWith("oci-archive:", StringComparison.Ordinal))
+        var location = ImageLocation.IsLocal(spec) ? ImageLocation.Parse(spec) : new ImageLocation(ImageTransport.Layout, spec, null, null);
+        if (location.Transport == ImageTransport.Archive)
         {
-            var (file, tag) = BaseImageResolver.SplitPathAndTag(spec["oci-archive:".Length..]);
-            var scratch = Path.Combine(Path.GetTempPath(), "dotnet-oci-" + Guid.NewGuid().ToString("N"));
-            try
-            {
-                return new ImageSource(OciArchive.Extract(file, scratch), tag, scratch);
-            }
-            catch
-            {
-                if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
-                throw;
-            }
+            var archive = ArchiveSource.Open(location.Path);
+            return new ImageSource(location, archive, archive.Index);
         }
-        if (spec.StartsWith("oci:", StringComparison.Ordinal))
-        {
-            var (directory, tag) = BaseImageResolver.SplitPathAndTag(spec["oci:".Length..]);
-            return new ImageSource(OciLayout.Open(directory), tag, null);
-        }
-        return new ImageSource(OciLayout.Open(spec), null, null);
+        var layout = OciLayout.Open(location.Path);
+        return new ImageSource(location, new LayoutSource(layout), layout.Index);
+    }
+
+    /// <summary>The images as a layout directory, for commands that rewrite one (an archive is extracted to a temporary folder).</summary>
+    public OciLayout AsLayoutDirectory()
+    {
+        if (Source is LayoutSource layout) return layout.Layout;
+        _scratch ??= System.IO.Path.Combine(System.IO.Path.GetTempPath(), "dotnet-oci-" + Guid.NewGuid().ToString("N"));
+        return OciArchive.Extract(_location.Path, _scratch);
     }
 
     public void Dispose()
     {
+        Source.Dispose();
         if (_scratch is not null && Directory.Exists(_scratch)) Directory.Delete(_scratch, recursive: true);
     }
 }

@@ -9,7 +9,7 @@ namespace Oci.Build.Cli;
 /// </summary>
 public static class OciCli
 {
-    private static readonly IReadOnlyList<ICommand> Commands = [new InspectCommand(), new VerifyCommand(), new DecryptCommand()];
+    private static readonly IReadOnlyList<ICommand> Commands = [new InspectCommand(), new VerifyCommand(), new DecryptCommand(), new CopyCommand()];
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
@@ -27,7 +27,7 @@ public static class OciCli
         }
         try
         {
-            return command.Run(new Arguments(args[1..]), new ConsoleLog(output, error), output);
+            return command.Run(new Arguments(args[1..], command.Flags), new ConsoleLog(output, error), output);
         }
         catch (UsageException ex)
         {
@@ -51,7 +51,7 @@ public static class OciCli
 
     private static void Usage(TextWriter writer)
     {
-        writer.WriteLine("dotnet oci: OCI image layouts and archives on the receiving side of Oci.Build.");
+        writer.WriteLine("dotnet oci: OCI images in layouts, archives and registries, on the receiving side of Oci.Build.");
         writer.WriteLine();
         foreach (var command in Commands)
             writer.WriteLine($"  dotnet oci {command.Usage}\n      {command.Summary}");

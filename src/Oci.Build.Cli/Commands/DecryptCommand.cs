@@ -13,6 +13,7 @@ public sealed class DecryptCommand : ICommand
 {
     public string Name => "decrypt";
     public string Usage => "decrypt oci:DIR | oci-archive:FILE | DIR -o OUTPUT_LAYOUT --key KEYFILE[:pass-file=FILE|:pass-env=VAR] [--key ...] [--force]";
+    public IReadOnlySet<string> Flags => new HashSet<string>(StringComparer.Ordinal) { "--force" };
     public string Summary => "Turn an encrypted image back into the plain one (byte-identical to the unencrypted build).";
 
     public int Run(Arguments arguments, IBuildLog log, TextWriter output)
@@ -26,7 +27,7 @@ public sealed class DecryptCommand : ICommand
         var context = new KeyWrapContext { BaseDirectory = Environment.CurrentDirectory };
         var result = new LayoutDecryptor(log).Decrypt(new LayoutDecryptionRequest
         {
-            SourceLayout = source.Layout.Root,
+            SourceLayout = source.AsLayoutDirectory().Root,
             DestinationLayout = destination,
             Keys = DecryptionKeySet.Load(keys, context),
         });

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Oci.Build.Encryption;
-using Oci.Build.Layout;
+using Oci.Build.Graph;
 using Oci.Build.Oci;
 
 namespace Oci.Build.Cli.Commands;
@@ -17,37 +17,28 @@ public sealed class InspectCommand : ICommand
     {
         arguments.ExpectOnly(1);
         using var source = ImageSource.Open(arguments.Positional(0, "the image (oci:DIR[:TAG], oci-archive:FILE[:TAG] or DIR)"));
-        var layout = source.Layout;
-        var entries = source.Tag is null ? layout.Index.Manifests : [layout.FindManifest(source.Tag)];
         var images = new JsonArray();
-        var seen = new HashSet<Digest>();
-        foreach (var entry in entries)
-            foreach (var image in Describe(layout, entry, entry.Annotation(AnnotationKeys.RefName), seen, 1))
-                images.Add(image);
-        output.WriteLine(new JsonObject { ["layout"] = layout.Root, ["images"] = images }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        foreach (var entry in source.Entries)
+        {
+            // One walk per entry: every manifest under it (indexes are followed by the walker, with its limits).
+            var graph = ImageWalker.WalkAsync(source.Source, [entry], CancellationToken.None).GetAwaiter().GetResult();
+            foreach (var document in graph.Documents.Where(d => d.Manifest is not null))
+                images.Add(Describe(source.Source, document, entry.Annotation(AnnotationKeys.RefName)));
+        }
+        output.WriteLine(new JsonObject { ["layout"] = source.Path, ["images"] = images }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return 0;
     }
 
-    /// <summary>The images an entry names; each index is expanded once (a DAG of indexes is not a tree of 2^N paths).</summary>
-    private static IEnumerable<JsonObject> Describe(OciLayout layout, Descriptor entry, string? refName, HashSet<Digest> seen, int depth)
+    private static JsonObject Describe(IImageSource source, GraphDocument document, string? refName)
     {
-        if (MediaTypes.IsIndex(entry.MediaType))
-        {
-            if (!seen.Add(entry.Digest)) yield break;
-            if (depth > OciDocuments.MaxIndexDepth) throw OciDocuments.TooDeep(layout.Description);
-            var index = OciJson.Deserialize<ImageIndex>(layout.ReadDocument(entry, "image index"), $"index {entry.Digest}");
-            foreach (var child in index.Manifests)
-                foreach (var image in Describe(layout, child, refName, seen, depth + 1))
-                    yield return image;
-            yield break;
-        }
-        if (!MediaTypes.IsManifest(entry.MediaType))
-        {
-            yield return new JsonObject { ["refName"] = refName, ["digest"] = entry.Digest.ToString(), ["mediaType"] = entry.MediaType };
-            yield break;
-        }
-        var manifest = OciJson.Deserialize<ImageManifest>(layout.ReadDocument(entry, "image manifest"), $"manifest {entry.Digest}");
-        var config = OciDocuments.ReadConfig(layout.ReadDocument(manifest.Config, "image config"), $"image config {manifest.Config.Digest}");
+        var entry = document.Descriptor;
+        var manifest = document.Manifest!;
+        using var configStream = source.OpenBlobAsync(manifest.Config, CancellationToken.None).GetAwaiter().GetResult();
+        if (manifest.Config.Size > OciJson.MaxDocumentSize)
+            throw new OciException(ErrorCodes.InvalidDocument, $"The config {manifest.Config.Digest} claims {manifest.Config.Size} bytes; refusing it.");
+        using var configBytes = new MemoryStream();
+        configStream.CopyTo(configBytes); // bounded: the verifying stream stops at the declared size
+        var config = OciDocuments.ReadConfig(configBytes.ToArray(), $"image config {manifest.Config.Digest}");
         var layers = new JsonArray();
         foreach (var layer in manifest.Layers)
         {
@@ -63,7 +54,7 @@ public sealed class InspectCommand : ICommand
                 ["encryptedFor"] = new JsonArray(schemes),
             });
         }
-        yield return new JsonObject
+        return new JsonObject
         {
             ["refName"] = refName,
             ["digest"] = entry.Digest.ToString(),

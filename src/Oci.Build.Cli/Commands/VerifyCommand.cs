@@ -1,4 +1,4 @@
-using Oci.Build.Layout;
+using Oci.Build.Graph;
 using Oci.Build.Oci;
 
 namespace Oci.Build.Cli.Commands;
@@ -14,12 +14,12 @@ public sealed class VerifyCommand : ICommand
     {
         arguments.ExpectOnly(1);
         using var source = ImageSource.Open(arguments.Positional(0, "the layout or archive"));
-        var result = LayoutVerifier.Verify(source.Layout);
+        var result = ImageVerifier.VerifyAsync(source.Source, source.Entries).GetAwaiter().GetResult();
         foreach (var problem in result.Problems)
             log.Info($"error {problem.Code}: {problem.Role} {problem.Digest}: {problem.Message}");
         output.WriteLine(result.IsValid
-            ? $"verified {result.Blobs} blobs ({ByteSize.Format(result.Bytes)}) in {source.Layout.Root}"
-            : $"{result.Problems.Count} of {result.Blobs} blobs failed verification in {source.Layout.Root}");
+            ? $"verified {result.Blobs} blobs ({ByteSize.Format(result.Bytes)}) in {source.Path}"
+            : $"{result.Problems.Count} of {result.Blobs} blobs failed verification in {source.Path}");
         return result.IsValid ? 0 : 1;
     }
 }

@@ -34,6 +34,19 @@ public sealed class BuildOciImage : OciTask
     public string[] AppCommand { get; set; } = [];
     public string[] AppCommandArgs { get; set; } = [];
     public string[] DefaultArgs { get; set; } = [];
+    /// <summary>Entrypoint, DefaultArgs or None (the .NET SDK's ContainerAppCommandInstruction); empty: the SDK's default.</summary>
+    public string? AppCommandInstruction { get; set; }
+    /// <summary>The deprecated ContainerEntrypoint / ContainerEntrypointArgs items, honoured as the SDK does.</summary>
+    public string[] Entrypoint { get; set; } = [];
+    public string[] EntrypointArgs { get; set; } = [];
+    /// <summary>OCI (default) or Docker media types.</summary>
+    public string? ImageFormat { get; set; }
+    /// <summary>Label the config with the base manifest's digest (ContainerGenerateLabelsImageBaseDigest).</summary>
+    public bool LabelBaseDigest { get; set; }
+    /// <summary>Label the config with the image's timestamp (only set when SOURCE_DATE_EPOCH or ContainerCreated is).</summary>
+    public bool LabelCreated { get; set; }
+    /// <summary>ContainerWritableDirectory items (optional Owner metadata, uid[:gid]).</summary>
+    public ITaskItem[] WritableDirectories { get; set; } = [];
     public string? SourceDateEpoch { get; set; }
     public string? Created { get; set; }
     public string? Layering { get; set; }
@@ -47,7 +60,15 @@ public sealed class BuildOciImage : OciTask
 
     protected override void Run()
     {
-        var entrypoint = AppCommand.Concat(AppCommandArgs).ToList();
+        var (entrypoint, cmd) = Images.AppCommand.Resolve(new Images.AppCommand.Inputs
+        {
+            Instruction = AppCommandInstruction,
+            Command = AppCommand,
+            CommandArgs = AppCommandArgs,
+            DefaultArgs = DefaultArgs,
+            LegacyEntrypoint = Entrypoint,
+            LegacyEntrypointArgs = EntrypointArgs,
+        });
         var settings = new ImageSettings
         {
             Repository = ImageSettingValues.Repository(Repository),
@@ -56,8 +77,11 @@ public sealed class BuildOciImage : OciTask
             Platform = Platform.FromRuntimeIdentifier(RuntimeIdentifier),
             Created = TimestampSetting.Resolve(SourceDateEpoch, Created),
             WorkingDirectory = NullIfEmpty(WorkingDirectory) ?? "/app",
-            Entrypoint = entrypoint.Count > 0 ? entrypoint : null,
-            Cmd = DefaultArgs.Length > 0 ? DefaultArgs : (entrypoint.Count > 0 ? [] : null),
+            Entrypoint = entrypoint,
+            Cmd = cmd,
+            Format = ImageFormats.Parse(ImageFormat),
+            LabelBaseDigest = LabelBaseDigest,
+            LabelCreated = LabelCreated,
             User = NullIfEmpty(User),
             Environment = EnvironmentVariables.Select(i => new KeyValuePair<string, string>(i.ItemSpec, i.GetMetadata("Value"))).ToList(),
             Ports = Ports.Select(p => ImageSettingValues.Port(p.ItemSpec, p.GetMetadata("Type"))).ToList(),
@@ -87,6 +111,7 @@ public sealed class BuildOciImage : OciTask
                     .Select(p => new Glob(p)).ToList()))
                 .ToList(),
             Compression = LayerCompression.Parse(Compression),
+            WritableDirectories = WritableDirectories.Select(d => WritableDirectory.Parse(d.ItemSpec, d.GetMetadata("Owner"), User)).ToList(),
             LayoutPath = LayoutPath,
             LayoutIsScratch = LayoutIsScratch,
             CacheDirectory = CacheDirectory,

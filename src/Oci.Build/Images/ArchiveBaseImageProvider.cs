@@ -1,38 +1,29 @@
-using Oci.Build.Layout;
+using Oci.Build.Graph;
 using Oci.Build.Oci;
 
 namespace Oci.Build.Images;
 
-/// <summary>Base images from an OCI archive: <c>oci-archive:FILE[:TAG]</c>, extracted into a scratch directory first.</summary>
-public sealed class ArchiveBaseImageProvider(string baseDirectory, string scratchDirectory) : IBaseImageProvider
+/// <summary>Base images from an OCI archive: <c>oci-archive:FILE[:TAG]</c>, read in place (nothing is extracted).</summary>
+public sealed class ArchiveBaseImageProvider(string baseDirectory) : IBaseImageProvider
 {
-    public bool Handles(string spec) => spec.StartsWith("oci-archive:", StringComparison.Ordinal);
+    public bool Handles(string spec) => spec.StartsWith(ImageLocation.ArchivePrefix, StringComparison.Ordinal);
 
     public BaseImage Resolve(string spec, Platform platform)
     {
-        var (path, tag) = BaseImageResolver.SplitPathAndTag(spec["oci-archive:".Length..]);
-        if (path.Length == 0)
-            throw new OciException(ErrorCodes.InvalidBaseImage, $"'{spec}' names no file: use oci-archive:FILE[:TAG].");
-        var scratch = new ScratchDirectory(Path.Combine(scratchDirectory, "base-" + Guid.NewGuid().ToString("N")));
+        var location = ImageLocation.Parse(spec, baseDirectory);
+        var source = ArchiveSource.Open(location.Path);
         try
         {
-            var layout = OciArchive.Extract(Path.Combine(baseDirectory, path), scratch.Path);
-            return LayoutBaseImageProvider.FromLayout(layout, tag, platform, owner: scratch);
+            var entry = source.ResolveAsync(location.Reference, CancellationToken.None).GetAwaiter().GetResult();
+            var blobs = new ImageSourceBlobs(source);
+            var (descriptor, manifest, config) = ManifestSelector.Select(blobs, entry, platform);
+            // As for layouts: a local base is recorded by digest only (its path is machine-specific).
+            return new BaseImage(null, descriptor, manifest, config, blobs, source);
         }
         catch
         {
-            scratch.Dispose();
+            source.Dispose();
             throw;
-        }
-    }
-
-    private sealed class ScratchDirectory(string path) : IDisposable
-    {
-        public string Path { get; } = path;
-
-        public void Dispose()
-        {
-            if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
         }
     }
 }

@@ -31,14 +31,4 @@ public sealed class BaseImageResolver(IEnumerable<IBaseImageProvider> providers)
         throw new OciException(ErrorCodes.InvalidBaseImage,
             $"ContainerBaseImage '{text}' is not understood: use scratch, oci:DIR[:TAG], oci-archive:FILE[:TAG] or registry/repository[:tag][@digest].");
     }
-
-    /// <summary>Splits <c>PATH[:TAG]</c> as skopeo does: a final <c>:name</c> without slashes is the tag.</summary>
-    public static (string Path, string? Tag) SplitPathAndTag(string value)
-    {
-        var colon = value.LastIndexOf(':');
-        if (colon > 0 && colon < value.Length - 1 && !value[(colon + 1)..].Contains('/') && !value[(colon + 1)..].Contains('\\')
-            && !(colon == 1 && char.IsLetter(value[0])))
-            return (value[..colon], value[(colon + 1)..]);
-        return (value.TrimEnd(':'), null);
-    }
 }

@@ -12,17 +12,37 @@ namespace Oci.Build.Images;
 /// </summary>
 public static class ImageBuilder
 {
+    /// <summary>The labels only the builder can know (base digest) or must format like the config (created); the project's own labels win.</summary>
+    private static ImageSettings WithGeneratedLabels(ImageSettings settings, BaseImage baseImage)
+    {
+        var generated = new Dictionary<string, string>();
+        if (settings.LabelBaseDigest && baseImage.ManifestDescriptor is not null)
+            generated[AnnotationKeys.BaseDigest] = baseImage.ManifestDescriptor.Digest.ToString();
+        if (settings.LabelCreated)
+            generated[AnnotationKeys.Created] = generated["org.opencontainers.artifact.created"] = ImageSettings.FormatCreated(settings.Created);
+        if (generated.Count == 0) return settings;
+        foreach (var (key, value) in settings.Labels) generated[key] = value;
+        return settings with { Labels = generated };
+    }
+
     public static ImageResult Build(BaseImage baseImage, IReadOnlyList<BuiltLayer> layers, ImageSettings settings, string layoutPath, bool layoutIsScratch = false)
     {
+        settings = WithGeneratedLabels(settings, baseImage);
+        var format = settings.Format;
         var config = ImageConfigEditor.Apply(baseImage.Config, settings, layers);
         var configBytes = JsonSerializer.SerializeToUtf8Bytes(config, OciJson.Options);
+        // Media types first: a format that cannot describe a layer fails before anything is written.
+        var manifestLayers = baseImage.Layers.Select(l => new Descriptor
+        {
+            MediaType = format.Layer(l.MediaType), Digest = l.Digest, Size = l.Size, Urls = l.Urls, Annotations = l.Annotations,
+        }).Concat(layers.Select(l => l.Descriptor with { MediaType = format.Layer(l.Descriptor.MediaType) })).ToList();
 
         using var writer = OciLayoutWriter.Create(layoutPath, linkTrustedBlobs: layoutIsScratch);
         foreach (var layer in baseImage.Layers)
             writer.CopyBlob(baseImage.Blobs!, layer);
         foreach (var layer in layers)
             writer.AddTrustedBlobFile(layer.BlobPath, layer.Descriptor);
-        var configDescriptor = writer.WriteBlob(configBytes, MediaTypes.OciConfig);
+        var configDescriptor = writer.WriteBlob(configBytes, format.Config());
 
         var annotations = new Dictionary<string, string>(settings.Annotations)
         {
@@ -36,13 +56,12 @@ public static class ImageBuilder
         var manifest = new ImageManifest
         {
             Config = configDescriptor,
-            Layers = baseImage.Layers.Select(l => new Descriptor
-            {
-                MediaType = MediaTypes.ToOciLayer(l.MediaType), Digest = l.Digest, Size = l.Size, Urls = l.Urls, Annotations = l.Annotations,
-            }).Concat(layers.Select(l => l.Descriptor)).ToList(),
-            Annotations = annotations,
+            MediaType = format.Manifest(),
+            Layers = manifestLayers,
+            // Docker's v2 schema 2 has no annotations; the same facts stay in the config's labels when asked for.
+            Annotations = format == ImageFormat.Docker ? null : annotations,
         };
-        var manifestDescriptor = writer.WriteBlob(OciJson.Serialize(manifest), MediaTypes.OciManifest);
+        var manifestDescriptor = writer.WriteBlob(OciJson.Serialize(manifest), format.Manifest());
 
         writer.Commit(new ImageIndex
         {

@@ -14,6 +14,8 @@ public sealed record ImagePublishRequest
     public LayeringMode Layering { get; init; } = LayeringMode.Layered;
     public IReadOnlyList<CustomLayer> CustomLayers { get; init; } = [];
     public LayerCompression Compression { get; init; } = LayerCompression.Gzip;
+    /// <summary>Folders the app must write, owned by the app's user (everything else is root's and read-only to it).</summary>
+    public IReadOnlyList<WritableDirectory> WritableDirectories { get; init; } = [];
     public required string LayoutPath { get; init; }
     public required string CacheDirectory { get; init; }
     /// <summary>The layout is build scratch space (e.g. the plaintext side of an encrypted build): link cached blobs into it, do not copy.</summary>

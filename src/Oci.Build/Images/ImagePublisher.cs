@@ -19,7 +19,7 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         var providers = new List<IBaseImageProvider>
         {
             new LayoutBaseImageProvider(request.BaseDirectory),
-            new ArchiveBaseImageProvider(request.BaseDirectory, Path.Combine(request.CacheDirectory, "tmp")),
+            new ArchiveBaseImageProvider(request.BaseDirectory),
         };
         providers.AddRange(extraProviders ?? []);
         using var baseImage = new BaseImageResolver(providers).Resolve(request.BaseImage, settings.Platform);
@@ -27,9 +27,10 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
 
         var plan = PublishLayerPlanner.Plan(request.PublishDirectory, request.ClassifiedFiles, request.Layering, request.CustomLayers,
             settings.WorkingDirectory ?? "/app");
+        plan = WritableDirectory.AddTo(plan, request.WritableDirectories, settings.WorkingDirectory ?? "/app");
         var builder = new LayerBuilder(new LayerCache(request.CacheDirectory), request.Compression,
             new TarSettings(settings.Created.ToUnixTimeSeconds()));
-        var layers = plan.Select(builder.Build).ToList();
+        var layers = builder.BuildAll(plan);
 
         var result = ImageBuilder.Build(baseImage, layers, settings, request.LayoutPath, request.LayoutIsScratch);
 

@@ -21,6 +21,12 @@ public sealed record ImageSettings
     /// <summary>Ports as <c>8080/tcp</c>.</summary>
     public IReadOnlyList<string> Ports { get; init; } = [];
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    /// <summary>Media types of manifest, config and layers: OCI, or Docker's (v2 schema 2) for registries that take only those.</summary>
+    public ImageFormat Format { get; init; } = ImageFormat.Oci;
+    /// <summary>Also label the config with the base manifest's digest (<c>org.opencontainers.image.base.digest</c>), as the .NET SDK does.</summary>
+    public bool LabelBaseDigest { get; init; }
+    /// <summary>Also label the config with <see cref="Created"/> (<c>org.opencontainers.image.created</c>), never the clock.</summary>
+    public bool LabelCreated { get; init; }
     /// <summary>Extra manifest annotations (base name/digest and created are added by the builder).</summary>
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
 

@@ -1,3 +1,4 @@
+using Oci.Build.Graph;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
 
@@ -6,15 +7,12 @@ namespace Oci.Build.Images;
 /// <summary>Base images from an OCI layout directory: <c>oci:DIR[:TAG]</c>.</summary>
 public sealed class LayoutBaseImageProvider(string baseDirectory) : IBaseImageProvider
 {
-    public bool Handles(string spec) => spec.StartsWith("oci:", StringComparison.Ordinal);
+    public bool Handles(string spec) => spec.StartsWith(ImageLocation.LayoutPrefix, StringComparison.Ordinal);
 
     public BaseImage Resolve(string spec, Platform platform)
     {
-        var (path, tag) = BaseImageResolver.SplitPathAndTag(spec["oci:".Length..]);
-        if (path.Length == 0)
-            throw new OciException(ErrorCodes.InvalidBaseImage, $"'{spec}' names no directory: use oci:DIR[:TAG].");
-        var layout = OciLayout.Open(Path.Combine(baseDirectory, path));
-        return FromLayout(layout, tag, platform);
+        var location = ImageLocation.Parse(spec, baseDirectory);
+        return FromLayout(OciLayout.Open(location.Path), location.Reference, platform);
     }
 
     internal static BaseImage FromLayout(OciLayout layout, string? tag, Platform platform, IDisposable? owner = null)

@@ -15,17 +15,40 @@ public sealed class LayerBuilder(LayerCache cache, LayerCompression compression,
     // Bumped whenever the tar format this builder writes changes, so old selectors stop matching.
     private const string FormatVersion = "oci-build-tar-1";
 
+    /// <summary>
+    /// Builds every layer of a plan at the same time (independent layers, independent blobs), keeping the plan's order in
+    /// the result. Each layer's compression is itself parallel, so a plan of one huge layer uses every core too.
+    /// </summary>
+    public IReadOnlyList<BuiltLayer> BuildAll(IReadOnlyList<LayerSpec> layers)
+    {
+        if (layers.Count <= 1) return layers.Select(Build).ToList();
+        // Long-running: each layer's thread blocks on its compression workers, which must not starve for pool threads.
+        var tasks = layers.Select(layer => Task.Factory.StartNew(() => Build(layer), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+        // Wait for all (no layer is left writing into the cache), then report the first layer's error as it would be
+        // reported if layers were built one after the other.
+        Task.WhenAll(tasks).ContinueWith(_ => { }, TaskScheduler.Default).Wait();
+        return tasks.Select(t => t.GetAwaiter().GetResult()).ToList();
+    }
+
     public BuiltLayer Build(LayerSpec layer)
     {
         var selector = Selector(layer);
         if (cache.FindBySelector(selector) is { } unchanged)
             return ToBuilt(layer, unchanged, LayerOrigin.Unchanged);
 
-        var (diffId, uncompressedSize) = HashTar(layer);
-        if (cache.FindByDiffId(diffId, compression) is { } known)
+        // A tar+hash pass is much cheaper than compressing, but it is a second read of every file. It pays off only when
+        // the cache may already hold this tar compressed (files touched but unchanged); an empty cache skips it.
+        Digest? expectedDiffId = null;
+        if (cache.HasCompressed(compression))
         {
-            cache.Remember(selector, known, compression);
-            return ToBuilt(layer, known, LayerOrigin.CompressedFromCache);
+            var diffId = HashTar(layer);
+            if (cache.FindByDiffId(diffId, compression) is { } known)
+            {
+                cache.Remember(selector, known, compression);
+                return ToBuilt(layer, known, LayerOrigin.CompressedFromCache);
+            }
+            expectedDiffId = diffId;
         }
 
         var temp = cache.NewTempFile();
@@ -45,9 +68,9 @@ public sealed class LayerBuilder(LayerCache cache, LayerCompression compression,
                     writtenDiffId = plain.Digest;
                     writtenSize = plain.BytesWritten;
                 }
-                if (writtenDiffId != diffId)
+                if (expectedDiffId is not null && writtenDiffId != expectedDiffId)
                     throw new OciException(ErrorCodes.PublishFolder, $"The files of layer '{layer.Name}' changed while the layer was being written; publish again.");
-                built = new CachedLayer(diffId, writtenSize, compressed.Digest, compressed.BytesWritten, compression.MediaType);
+                built = new CachedLayer(writtenDiffId, writtenSize, compressed.Digest, compressed.BytesWritten, compression.MediaType);
             }
             cache.Store(temp, built.Digest);
         }
@@ -65,11 +88,11 @@ public sealed class LayerBuilder(LayerCache cache, LayerCompression compression,
             new Descriptor { MediaType = cached.MediaType, Digest = cached.Digest, Size = cached.Size },
             cached.DiffId, cached.UncompressedSize, cache.BlobPath(cached.Digest), origin);
 
-    private (Digest DiffId, long Size) HashTar(LayerSpec layer)
+    private Digest HashTar(LayerSpec layer)
     {
         using var sink = new DigestingStream(Stream.Null);
         LayerTarBuilder.Write(layer, sink, tar);
-        return (sink.Digest, sink.BytesWritten);
+        return sink.Digest;
     }
 
     /// <summary>A hash of everything that decides the layer's bytes without reading file contents (Jib's "selector").</summary>
@@ -80,7 +103,7 @@ public sealed class LayerBuilder(LayerCache cache, LayerCompression compression,
         Add(FormatVersion);
         Add($"{compression.Name} {tar.UnixTime} {tar.Uid} {tar.Gid}");
         foreach (var entry in layer.Entries.OrderBy(e => e.Path, StringComparer.Ordinal))
-            Add($"{entry.Path}\0{entry.Kind}\0{entry.SourcePath}\0{entry.Size}\0{entry.SourceModifiedTicks}\0{entry.EffectiveMode}\0{entry.LinkTarget}");
+            Add($"{entry.Path}\0{entry.Kind}\0{entry.SourcePath}\0{entry.Size}\0{entry.SourceModifiedTicks}\0{entry.EffectiveMode}\0{entry.LinkTarget}" + (entry.Owner is { } owner ? $"\0{owner.Uid}:{owner.Gid}" : ""));
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 }

@@ -24,6 +24,13 @@ public sealed class LayerCache(string root)
     public CachedLayer? FindByDiffId(Digest diffId, LayerCompression compression) =>
         Read(Path.Combine(Root, "compressed", $"{diffId.Hex}-{compression.Name}.json"));
 
+    /// <summary>Whether any tar was ever stored compressed this way (if not, no diff_id lookup can hit).</summary>
+    public bool HasCompressed(LayerCompression compression)
+    {
+        var directory = Path.Combine(Root, "compressed");
+        return Directory.Exists(directory) && Directory.EnumerateFiles(directory, $"*-{compression.Name}.json").Any();
+    }
+
     public void Remember(string? selector, CachedLayer layer, LayerCompression compression)
     {
         Write(Path.Combine(Root, "compressed", $"{layer.DiffId.Hex}-{compression.Name}.json"), layer);

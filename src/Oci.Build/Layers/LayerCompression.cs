@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Oci.Build.IO;
 using Oci.Build.Oci;
 
 namespace Oci.Build.Layers;
@@ -19,12 +20,22 @@ public sealed record LayerCompression(string Name, string MediaType)
     };
 
     /// <summary>A stream that compresses into <paramref name="output"/> (left open).</summary>
-    public Stream Compress(Stream output) => Name switch
+    /// <param name="workers">Threads that compress at once (0: one per core). The bytes written never depend on it.</param>
+    public Stream Compress(Stream output, int workers = 0) => Name switch
     {
-        "gzip" => new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true),
-        "zstd" => new ZstdSharp.CompressionStream(output, level: 3, leaveOpen: true),
+        "gzip" => new ParallelGzipStream(output, CompressionLevel.Optimal, workers, leaveOpen: true),
+        "zstd" => ZstdStream(output, workers),
         _ => new NonClosingStream(output),
     };
+
+    private static ZstdSharp.CompressionStream ZstdStream(Stream output, int workers)
+    {
+        var stream = new ZstdSharp.CompressionStream(output, level: 3, leaveOpen: true);
+        // zstd's streaming multithreaded mode writes the same bytes for any number of workers >= 1 (unlike 0, its
+        // single-threaded mode), so the worker count is never 0 and may follow the machine without changing digests.
+        stream.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_nbWorkers, workers > 0 ? workers : ParallelGzipStream.DefaultWorkers);
+        return stream;
+    }
 
     /// <summary>A stream that decompresses <paramref name="input"/> (taking ownership of it).</summary>
     public static Stream Decompress(string mediaType, Stream input)

@@ -18,6 +18,8 @@ public sealed record LayerEntry
     public string? LinkTarget { get; init; }
     /// <summary>An explicit mode (e.g. 01777 for /tmp); when null, files get 0644 or 0755 and directories 0755.</summary>
     public int? Mode { get; init; }
+    /// <summary>Directories only: an owner other than root, for folders the running app must write (see <see cref="WritableDirectory"/>).</summary>
+    public (int Uid, int Gid)? Owner { get; init; }
 
     public int EffectiveMode => Mode ?? Kind switch
     {

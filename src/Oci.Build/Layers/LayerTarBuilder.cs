@@ -15,7 +15,7 @@ public static class LayerTarBuilder
             switch (entry.Kind)
             {
                 case LayerEntryKind.Directory:
-                    tar.WriteDirectory(entry.Path, entry.EffectiveMode);
+                    tar.WriteDirectory(entry.Path, entry.EffectiveMode, entry.Owner);
                     break;
                 case LayerEntryKind.Symlink:
                     tar.WriteSymlink(entry.Path, entry.LinkTarget!, entry.EffectiveMode);

@@ -16,8 +16,9 @@ public sealed class ReproducibleTarWriter(Stream output, long unixTime, int uid 
     private static readonly byte[] Zeros = new byte[Block * 2];
     private bool _finished;
 
-    public void WriteDirectory(string path, int mode) =>
-        WriteHeader(path.EndsWith('/') ? path : path + "/", (byte)'5', mode, 0, linkTarget: null);
+    /// <param name="owner">An owner other than the writer's (a directory the app must write, see <see cref="WritableDirectory"/>).</param>
+    public void WriteDirectory(string path, int mode, (int Uid, int Gid)? owner = null) =>
+        WriteHeader(path.EndsWith('/') ? path : path + "/", (byte)'5', mode, 0, linkTarget: null, owner);
 
     public void WriteSymlink(string path, string target, int mode = 0b111_111_111) =>
         WriteHeader(path, (byte)'2', mode, 0, target);
@@ -57,7 +58,7 @@ public sealed class ReproducibleTarWriter(Stream output, long unixTime, int uid 
 
     public void Dispose() => Finish();
 
-    private void WriteHeader(string path, byte type, int mode, long size, string? linkTarget)
+    private void WriteHeader(string path, byte type, int mode, long size, string? linkTarget, (int Uid, int Gid)? owner = null)
     {
         var pax = new List<(string Key, string Value)>();
         var (prefix, name) = SplitUstarName(path);
@@ -81,16 +82,16 @@ public sealed class ReproducibleTarWriter(Stream output, long unixTime, int uid 
             output.Write(records);
             Pad(records.Length);
         }
-        output.Write(Header(name, prefix, type, mode, size > MaxUstarSize ? 0 : size, linkTarget is null ? null : Truncate(linkTarget, 100)));
+        output.Write(Header(name, prefix, type, mode, size > MaxUstarSize ? 0 : size, linkTarget is null ? null : Truncate(linkTarget, 100), owner));
     }
 
-    private byte[] Header(string name, string prefix, byte type, int mode, long size, string? linkTarget)
+    private byte[] Header(string name, string prefix, byte type, int mode, long size, string? linkTarget, (int Uid, int Gid)? owner = null)
     {
         var header = new byte[Block];
         Ascii(header, 0, 100, name);
         Octal(header, 100, 8, mode);
-        Octal(header, 108, 8, uid);
-        Octal(header, 116, 8, gid);
+        Octal(header, 108, 8, owner?.Uid ?? uid);
+        Octal(header, 116, 8, owner?.Gid ?? gid);
         Octal(header, 124, 12, size);
         Octal(header, 136, 12, unixTime);
         header.AsSpan(148, 8).Fill((byte)' ');

@@ -15,6 +15,12 @@ public interface IBlobSource
 
     /// <summary>A local file holding the blob, when the source has one (lets writers copy or clone the file instead of streaming it).</summary>
     string? TryGetBlobPath(Digest digest) => null;
+
+    /// <summary>
+    /// Reads a manifest or index by its descriptor, verified. A layout keeps them with the blobs; a registry serves them
+    /// only through <c>/manifests/&lt;digest&gt;</c>, never through <c>/blobs/</c>, so registry sources override this.
+    /// </summary>
+    byte[] ReadManifest(Descriptor descriptor, string what) => this.ReadDocument(descriptor, what);
 }
 
 public static class BlobSourceExtensions

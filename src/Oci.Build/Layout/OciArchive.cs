@@ -138,7 +138,8 @@ public static class OciArchive
         }
     }
 
-    private static string? SafeName(string name, string archivePath)
+    /// <summary>The layout-relative name of an archive entry; null for the root; throws for anything that has no place in a layout.</summary>
+    internal static string? SafeName(string name, string archivePath)
     {
         var trimmed = name.Replace('\\', '/');
         while (trimmed.StartsWith("./", StringComparison.Ordinal)) trimmed = trimmed[2..];

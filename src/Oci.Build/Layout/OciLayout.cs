@@ -38,7 +38,7 @@ public sealed class OciLayout : IBlobSource
             throw new OciException(ErrorCodes.InvalidLayout, $"The OCI image layout '{root}' does not exist.");
         if (!File.Exists(layoutFile) || !File.Exists(indexFile))
             throw new OciException(ErrorCodes.InvalidLayout, $"'{root}' is not an OCI image layout: it needs both '{LayoutFileName}' and '{IndexFileName}'.");
-        OciDocuments.ReadLayoutMarker(ReadSmallFile(layoutFile), layoutFile);
+        CheckLayoutVersion(ReadSmallFile(layoutFile), layoutFile);
         var index = OciJson.Deserialize<ImageIndex>(ReadSmallFile(indexFile), $"index '{indexFile}'");
         return new OciLayout(root, index);
     }
@@ -58,29 +58,43 @@ public sealed class OciLayout : IBlobSource
         return new VerifyingReadStream(file, descriptor.Digest, descriptor.Size, $"Blob {descriptor.Digest} in {Description}");
     }
 
+    /// <summary>The entry <paramref name="tag"/> names (see <see cref="FindEntry"/>).</summary>
+    public Descriptor FindManifest(string? tag) => FindEntry(Index, tag, Description);
+
+    public IEnumerable<string> Tags() => TagsOf(Index);
+
     /// <summary>
-    /// The manifest descriptors that <paramref name="tag"/> names: by <c>org.opencontainers.image.ref.name</c>, or the only
-    /// entry when no tag is given and the index has exactly one.
+    /// The index.json entry a reference names: a digest, an <c>org.opencontainers.image.ref.name</c>, or (no reference)
+    /// the only entry. Shared by layouts and archives, which have the same index.json.
     /// </summary>
-    public Descriptor FindManifest(string? tag)
+    public static Descriptor FindEntry(ImageIndex index, string? reference, string description)
     {
-        if (tag is null)
+        if (reference is null)
         {
-            return Index.Manifests.Count switch
+            return index.Manifests.Count switch
             {
-                1 => Index.Manifests[0],
-                0 => throw new OciException(ErrorCodes.ImageNotFound, $"{Description} holds no image."),
+                1 => index.Manifests[0],
+                0 => throw new OciException(ErrorCodes.ImageNotFound, $"{description} holds no image."),
                 _ => throw new OciException(ErrorCodes.ImageNotFound,
-                    $"{Description} holds {Index.Manifests.Count} images; name one with oci:DIR:TAG (tags: {string.Join(", ", Tags())})."),
+                    $"{description} holds {index.Manifests.Count} images; name one with :TAG (tags: {string.Join(", ", TagsOf(index))})."),
             };
         }
-        return Index.Manifests.FirstOrDefault(m => m.Annotation(AnnotationKeys.RefName) == tag)
-            ?? throw new OciException(ErrorCodes.ImageNotFound, $"{Description} has no image tagged '{tag}' (tags: {string.Join(", ", Tags())}).");
+        if (Digest.TryParse(reference, out var digest))
+            return index.Manifests.FirstOrDefault(m => m.Digest == digest)
+                ?? throw new OciException(ErrorCodes.ImageNotFound, $"{description} has no image {digest} in its index.");
+        return index.Manifests.FirstOrDefault(m => m.Annotation(AnnotationKeys.RefName) == reference)
+            ?? throw new OciException(ErrorCodes.ImageNotFound, $"{description} has no image tagged '{reference}' (tags: {string.Join(", ", TagsOf(index))}).");
     }
 
-    public IEnumerable<string> Tags() =>
-        Index.Manifests.Select(m => m.Annotation(AnnotationKeys.RefName)).OfType<string>();
+    private static IEnumerable<string> TagsOf(ImageIndex index) =>
+        index.Manifests.Select(m => m.Annotation(AnnotationKeys.RefName)).OfType<string>();
 
-    // Bounded while reading, not by the reported length: index.json linked to /dev/zero reports 0 bytes and never ends.
-    private static byte[] ReadSmallFile(string path) => RegularFile.ReadAllBytes(path, OciJson.MaxDocumentSize, $"'{path}'");
+    /// <summary>Checks an <c>oci-layout</c> file's content: the shape <see cref="OciDocuments.ReadLayoutMarker"/> accepts.</summary>
+    internal static void CheckLayoutVersion(byte[] content, string where) => OciDocuments.ReadLayoutMarker(content, where);
+
+    /// <summary>
+    /// Reads index.json or oci-layout: a regular file (no link to /dev/zero, no FIFO), bounded while reading, not by the
+    /// reported length (/dev/zero reports 0 bytes and never ends).
+    /// </summary>
+    internal static byte[] ReadSmallFile(string path) => RegularFile.ReadAllBytes(path, OciJson.MaxDocumentSize, $"'{path}'");
 }

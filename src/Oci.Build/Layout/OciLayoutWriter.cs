@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Oci.Build.IO;
 using Oci.Build.Oci;
 
@@ -10,7 +11,7 @@ namespace Oci.Build.Layout;
 /// </summary>
 public sealed class OciLayoutWriter : IDisposable
 {
-    private readonly HashSet<Digest> _blobs = [];
+    private readonly ConcurrentDictionary<Digest, bool> _blobs = new();
     private bool _committed;
 
     private readonly bool _linkTrustedBlobs;
@@ -41,13 +42,16 @@ public sealed class OciLayoutWriter : IDisposable
         return new OciLayoutWriter(full, staging, linkTrustedBlobs);
     }
 
-    public bool HasBlob(Digest digest) => _blobs.Contains(digest);
+    public bool HasBlob(Digest digest) => _blobs.ContainsKey(digest);
+
+    /// <summary>True when this writer links trusted blob files instead of copying them (scratch layouts only).</summary>
+    public bool LinksTrustedBlobs => _linkTrustedBlobs;
 
     /// <summary>Writes a small document (manifest, config, index) and returns its descriptor.</summary>
     public Descriptor WriteBlob(ReadOnlySpan<byte> content, string mediaType)
     {
         var descriptor = new Descriptor { MediaType = mediaType, Digest = Digest.Of(content), Size = content.Length };
-        if (_blobs.Add(descriptor.Digest))
+        if (_blobs.TryAdd(descriptor.Digest, true))
         {
             var path = PrepareBlobPath(descriptor.Digest);
             using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
@@ -59,7 +63,7 @@ public sealed class OciLayoutWriter : IDisposable
     /// <summary>Copies a blob this process built and trusts (the layer cache); its size is checked, its content is not re-read.</summary>
     public void AddTrustedBlobFile(string sourcePath, Descriptor descriptor)
     {
-        if (!_blobs.Add(descriptor.Digest)) return;
+        if (!_blobs.TryAdd(descriptor.Digest, true)) return;
         var length = new FileInfo(sourcePath).Length;
         if (length != descriptor.Size)
             throw new OciException(ErrorCodes.DigestMismatch, $"Cached blob '{sourcePath}' is {length} bytes, expected {descriptor.Size}; delete the cache directory and publish again.");
@@ -71,20 +75,44 @@ public sealed class OciLayoutWriter : IDisposable
     /// <summary>Streams a blob from <paramref name="source"/>, verifying its digest and size on the way; nothing is kept on a mismatch.</summary>
     public void CopyBlob(IBlobSource source, Descriptor descriptor)
     {
-        if (!_blobs.Add(descriptor.Digest)) return;
+        if (HasBlob(descriptor.Digest)) return;
+        using var input = source.OpenBlob(descriptor);
+        WriteBlob(descriptor, input);
+    }
+
+    /// <summary>
+    /// Writes a blob from a stream that verifies itself (its last read throws on a mismatch); nothing is kept on a
+    /// failure. False when the blob was already there.
+    /// </summary>
+    public bool WriteBlob(Descriptor descriptor, Stream verifiedInput)
+    {
+        if (!_blobs.TryAdd(descriptor.Digest, true)) return false;
         var path = PrepareBlobPath(descriptor.Digest);
         try
         {
-            using var input = source.OpenBlob(descriptor);
             using var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-            input.CopyTo(output, 1 << 17);
+            verifiedInput.CopyTo(output, 1 << 17);
+            if (output.Length != descriptor.Size)
+                throw new OciException(ErrorCodes.DigestMismatch, $"Blob {descriptor.Digest} is {output.Length} bytes, expected {descriptor.Size}.");
         }
         catch
         {
-            _blobs.Remove(descriptor.Digest);
+            _blobs.TryRemove(descriptor.Digest, out _);
             File.Delete(path);
             throw;
         }
+        return true;
+    }
+
+    /// <summary>
+    /// Carries a blob of the layout being replaced into the new one (a hard link where the file system allows), so
+    /// updating a layout keeps its other images without copying them.
+    /// </summary>
+    public void LinkExistingBlob(string file, Digest digest)
+    {
+        if (!_blobs.TryAdd(digest, true)) return;
+        var target = PrepareBlobPath(digest);
+        if (!HardLink.TryCreate(file, target)) File.Copy(file, target);
     }
 
     /// <summary>Writes <c>oci-layout</c> and <c>index.json</c>, then replaces the destination with the staged layout.</summary>
@@ -92,7 +120,7 @@ public sealed class OciLayoutWriter : IDisposable
     {
         foreach (var manifest in index.Manifests)
         {
-            if (!_blobs.Contains(manifest.Digest))
+            if (!_blobs.ContainsKey(manifest.Digest))
                 throw new InvalidOperationException($"index.json names {manifest.Digest}, which was not written to the layout.");
         }
         File.WriteAllText(Path.Combine(StagingRoot, OciLayout.LayoutFileName), $"{{\"imageLayoutVersion\":\"{MediaTypes.OciLayoutVersion}\"}}");

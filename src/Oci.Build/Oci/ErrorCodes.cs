@@ -31,8 +31,24 @@ public static class ErrorCodes
     public const string UnsafeArchiveEntry = "OCI1011";
     /// <summary>Warning: a framework-dependent app on the empty (scratch) base has no .NET runtime to start it.</summary>
     public const string NoRuntimeInImage = "OCI1012";
-    /// <summary>Warning (raised by the targets): several ContainerRuntimeIdentifiers, but one image is built per publish.</summary>
+    /// <summary>Retired (was: the warning that several ContainerRuntimeIdentifiers still built one image); multi-platform output exists now.</summary>
     public const string SinglePlatformOnly = "OCI1013";
+
+    // sdk: the .NET SDK's container surface (OCI1040-1059) ------------------------------------------------
+    /// <summary>A ContainerWritableDirectory has no numeric owner, or names a file of the publish folder.</summary>
+    public const string WritableDirectoryOwner = "OCI1040";
+    /// <summary>ContainerImageFormat is unknown, or Docker was asked with something Docker's media types cannot say (zstd, uncompressed, encrypted layers).</summary>
+    public const string ImageFormatUnsupported = "OCI1041";
+    /// <summary>ContainerAppCommandInstruction is unknown, or conflicts with the deprecated ContainerEntrypoint items.</summary>
+    public const string AppCommandInstruction = "OCI1042";
+    /// <summary>LocalRegistry names an engine that is not Podman or Docker, or loading the image into it failed.</summary>
+    public const string LocalRegistryLoad = "OCI1043";
+
+    // platforms (multi-platform output): OCI1030-1039
+    /// <summary>A single-platform base image is built for another platform than the one being published (no index to choose from).</summary>
+    public const string BasePlatformMismatch = "OCI1030";
+    /// <summary>Two ContainerRuntimeIdentifiers map to the same OCI platform (linux-x64 and linux-musl-x64): an index holds one image per platform.</summary>
+    public const string DuplicatePlatform = "OCI1031";
 
     // --- OCI2xxx: registries ---------------------------------------------------------------------------
     /// <summary>A registry, repository or push target name is malformed.</summary>
@@ -108,6 +124,21 @@ public static class ErrorCodes
     public const string InlinePassphrase = "OCI3014";
 
     // --- OCI4xxx: bundles and relocation ---------------------------------------------------------------
+    // bundle (issue 8): OCI4001-4049
+    /// <summary>A bundle version (ContainerBundleVersion, or Version by default) is not a Semantic Version 2.0.0.</summary>
+    public const string InvalidBundleVersion = "OCI4001";
+    /// <summary>A bundle.json is malformed or fails the semantic checks (schema version, digests, sizes, media types, references).</summary>
+    public const string InvalidBundle = "OCI4002";
+    /// <summary>A ContainerBundleImage (or ContainerBundleInvocationImage) cannot be resolved to a digest.</summary>
+    public const string BundleImageUnresolvable = "OCI4003";
+    /// <summary>A bundle setting (name, images, run script, invocation image) is missing or inconsistent.</summary>
+    public const string InvalidBundleSetting = "OCI4004";
+    /// <summary>Writing bundle.json or relocation-mapping.json failed (nothing half-written is left).</summary>
+    public const string BundleWriteFailed = "OCI4005";
+    /// <summary>The relocation target registry refuses the pushes or the credentials.</summary>
+    public const string RelocationTargetRefused = "OCI4006";
+    /// <summary>An image the bundle names is missing from the source it is relocated or pushed from.</summary>
+    public const string BundleImageMissing = "OCI4007";
 
     // --- OCI5xxx: thick archives -----------------------------------------------------------------------
 

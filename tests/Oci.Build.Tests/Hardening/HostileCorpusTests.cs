@@ -54,7 +54,7 @@ public sealed class HostileCorpusTests(ITestOutputHelper output)
             {
                 var spec = target + ":v1";
                 IBaseImageProvider provider = target.StartsWith("oci-archive:", StringComparison.Ordinal)
-                    ? new ArchiveBaseImageProvider("/", scratch)
+                    ? new ArchiveBaseImageProvider("/")
                     : new LayoutBaseImageProvider("/");
                 using var image = provider.Resolve(spec, Platform.FromRuntimeIdentifier("linux-x64"));
                 return new Outcome("0", image.Name ?? "");

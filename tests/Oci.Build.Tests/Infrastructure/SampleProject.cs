@@ -8,11 +8,14 @@ public sealed class SampleProject : IDisposable
 {
     private readonly TempDirectory _root;
 
-    public SampleProject(string sample = "HelloOci", string? cacheDirectory = null)
+    /// <param name="siblings">Other samples copied beside this one (a release project's referenced apps).</param>
+    public SampleProject(string sample = "HelloOci", string? cacheDirectory = null, IReadOnlyList<string>? siblings = null)
     {
         _root = new TempDirectory(sample.ToLowerInvariant());
         Directory = Path.Combine(_root.Path, sample);
         CopyDirectory(Path.Combine(RepoPaths.Samples, sample), Directory);
+        foreach (var sibling in siblings ?? [])
+            CopyDirectory(Path.Combine(RepoPaths.Samples, sibling), Path.Combine(_root.Path, sibling));
         var eng = Path.Combine(RepoPaths.Root, "eng");
         File.WriteAllText(Path.Combine(_root.Path, "Directory.Build.props"),
             $"<Project><Import Project=\"{eng}/OciBuildFromSource.props\" /></Project>");
@@ -41,13 +44,18 @@ public sealed class SampleProject : IDisposable
 
     public string Combine(params string[] parts) => Path.Combine([Directory, .. parts]);
 
+    /// <summary>A path under the folder that holds this sample and its siblings.</summary>
+    public string CombineRoot(params string[] parts) => Path.Combine([_root.Path, .. parts]);
+
     /// <summary>
     /// Runs <c>dotnet publish NAME -c Release</c> with extra <c>-p:</c> properties from the folder above the project, as the
     /// README does from the repository root (relative paths inside the targets must not depend on the current folder).
     /// </summary>
-    public ProcessResult Publish(IDictionary<string, string>? properties = null, IDictionary<string, string?>? environment = null)
+    /// <param name="extraArguments">More dotnet publish arguments, e.g. <c>-t:PublishContainer</c>.</param>
+    public ProcessResult Publish(IDictionary<string, string>? properties = null, IDictionary<string, string?>? environment = null, IEnumerable<string>? extraArguments = null)
     {
         var arguments = new List<string> { "publish", Name, "-c", "Release", "-nodeReuse:false", "-v:n", "-clp:NoSummary" };
+        arguments.AddRange(extraArguments ?? []);
         foreach (var (key, value) in properties ?? new Dictionary<string, string>())
             arguments.Add($"-p:{key}={value}");
         var env = new Dictionary<string, string?>

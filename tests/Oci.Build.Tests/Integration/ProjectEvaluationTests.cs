@@ -92,13 +92,30 @@ public sealed class ProjectEvaluationTests : IDisposable
     }
 
     [Fact]
-    public void Several_container_runtime_identifiers_warn_that_one_image_is_built()
+    public void Several_container_runtime_identifiers_make_an_index_build_that_restores_every_platform()
     {
-        Evaluate(ConsoleApp, new Dictionary<string, string> { ["RuntimeIdentifier"] = "linux-x64", ["ContainerRuntimeIdentifiers"] = "linux-x64;linux-arm64" });
-        Assert.Contains(_warnings, w => w.Contains("warning OCI1013") && w.Contains("linux-x64"));
-        _warnings.Clear();
-        Evaluate(ConsoleApp, new Dictionary<string, string> { ["RuntimeIdentifier"] = "linux-x64" });
+        var project = Evaluate(ConsoleApp, new Dictionary<string, string> { ["RuntimeIdentifier"] = "linux-x64", ["ContainerRuntimeIdentifiers"] = "linux-x64;linux-arm64" });
         Assert.DoesNotContain(_warnings, w => w.Contains("OCI1013"));
+        Assert.Equal("true", project.GetPropertyValue("_OciImageIndexBuild"));
+        Assert.Equal(["linux-x64", "linux-arm64"], project.GetPropertyValue("RuntimeIdentifiers").Split(';'));
+        Assert.Contains("OciBuildImageIndex", project.GetPropertyValue("OciPublishImageDependsOn"));
+
+        // One runtime identifier, or none: one image, as before.
+        foreach (var single in new[] { "linux-arm64", "" })
+        {
+            project = Evaluate(ConsoleApp, new Dictionary<string, string> { ["RuntimeIdentifier"] = "linux-x64", ["ContainerRuntimeIdentifiers"] = single });
+            Assert.Equal("", project.GetPropertyValue("_OciImageIndexBuild"));
+            Assert.DoesNotContain("OciBuildImageIndex", project.GetPropertyValue("OciPublishImageDependsOn"));
+        }
+
+        // The per-platform publishes build and never push.
+        project = Evaluate(ConsoleApp, new Dictionary<string, string>
+        {
+            ["RuntimeIdentifier"] = "linux-arm64", ["ContainerRuntimeIdentifiers"] = "linux-x64;linux-arm64", ["_OciPlatformImageBuild"] = "true",
+        });
+        Assert.Equal("", project.GetPropertyValue("_OciImageIndexBuild"));
+        Assert.Contains("OciBuildImage;", project.GetPropertyValue("OciPublishImageDependsOn"));
+        Assert.DoesNotContain("OciPushImage", project.GetPropertyValue("OciPublishImageDependsOn"));
     }
 
     [Fact]

@@ -32,6 +32,8 @@ public sealed class SdkPackageTests
                     <TargetFramework>net10.0</TargetFramework>
                     <ContainerRepository>contoso/console</ContainerRepository>
                     <ContainerLayerCompression>zstd</ContainerLayerCompression>
+                    <!-- Explicitly empty: without it the .NET SDK's rules would pick mcr.microsoft.com/dotnet/runtime (no network here). -->
+                    <ContainerBaseImage>scratch</ContainerBaseImage>
                   </PropertyGroup>
                 </Project>
                 """);

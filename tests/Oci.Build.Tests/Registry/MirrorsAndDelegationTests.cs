@@ -1,3 +1,4 @@
+using Oci.Build.Graph;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
 using Oci.Build.Registry.Delegation;

@@ -1,4 +1,5 @@
 using System.Net;
+using Oci.Build.Graph;
 using Oci.Build.Oci;
 using Oci.Build.Registry.Transfer;
 using Oci.Build.Tests.Infrastructure;
@@ -10,7 +11,7 @@ namespace Oci.Build.Tests.Registry;
 public sealed class PullAndTransportTests
 {
     [Fact]
-    public void A_digest_pinned_base_is_pulled_once_then_builds_offline_and_an_index_selects_the_platform()
+    public void A_digest_pinned_base_is_pulled_once_then_builds_offline_and_a_platform_it_lacks_is_named()
     {
         using var harness = new EngineHarness();
         Digest pinned;
@@ -18,8 +19,7 @@ public sealed class PullAndTransportTests
         {
             var layout = harness.Combine("base");
             TestImages.Base(harness.Work, layout, harness.Combine("build-cache"), 64 * 1024);
-            // skopeo writes an index (a multi-platform base) by pushing the layout's index? No: push the manifest, then an
-            // index naming it, with skopeo as an independent writer.
+            // skopeo, an independent writer, pushes a single-manifest base (indexes: MultiPlatformBaseTests).
             ProcessRunner.Run("skopeo", "copy", "--dest-tls-verify=false", $"oci:{layout}:1", $"docker://{registry.Host}/lib/base:1").EnsureSuccess("skopeo copy");
             pinned = TestImages.ManifestDigest(layout);
 
@@ -27,11 +27,12 @@ public sealed class PullAndTransportTests
             Assert.Equal($"{registry.Host}/lib/base:1@{pinned}", image.Name);
             Assert.All(image.Layers, l => Assert.True(File.Exists(harness.LayerCache.BlobPath(l.Digest))));
 
-            // A platform the image does not have: a clear error naming what it offers.
+            // A platform the image does not have: a clear error naming what it offers (a single-platform base: OCI1030).
             var wrong = Assert.Throws<OciException>(() =>
                 new global::Oci.Build.Images.BaseImageResolver([new global::Oci.Build.Registry.RegistryBaseImages(harness.Settings, harness.Log, null).Provider])
                     .Resolve($"{registry.Host}/lib/base:1", Platform.FromRuntimeIdentifier("linux-arm64")));
-            Assert.Equal(ErrorCodes.ImageNotFound, wrong.Code);
+            Assert.Equal(ErrorCodes.BasePlatformMismatch, wrong.Code);
+            Assert.Contains("built for linux/amd64", wrong.Message);
         }
         // The registry is gone: the pinned base still resolves, from the cache alone.
         using var offline = harness.Pull($"127.0.0.1:1/lib/base@{pinned}");

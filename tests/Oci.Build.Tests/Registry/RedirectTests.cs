@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Oci.Build.Graph;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
 using Oci.Build.Registry.Transfer;

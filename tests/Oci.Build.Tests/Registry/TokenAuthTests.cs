@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Oci.Build.Graph;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
 using Oci.Build.Registry;

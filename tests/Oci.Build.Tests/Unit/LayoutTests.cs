@@ -165,7 +165,8 @@ public class LayoutTests : IDisposable
         BuildImage(layoutPath, "one");
         var provider = new LayoutBaseImageProvider(_temp.Path);
         var error = Assert.Throws<OciException>(() => provider.Resolve($"oci:{layoutPath}:v1", Platform.FromRuntimeIdentifier("linux-arm64")));
-        Assert.Equal(ErrorCodes.ImageNotFound, error.Code);
+        Assert.Equal(ErrorCodes.BasePlatformMismatch, error.Code);
+        Assert.Contains("single-platform image built for linux/amd64", error.Message);
         Assert.Contains("linux/arm64", error.Message);
     }
 
@@ -176,6 +177,6 @@ public class LayoutTests : IDisposable
     [InlineData("C:/x", "C:/x", null)]
     public void Path_and_tag_split_like_skopeo(string value, string path, string? tag)
     {
-        Assert.Equal((path, tag), BaseImageResolver.SplitPathAndTag(value));
+        Assert.Equal((path, tag), global::Oci.Build.Graph.ImageLocation.SplitPathAndTag(value));
     }
 }

@@ -1,23 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Oci.Build.Graph;
 using Oci.Build.Oci;
 using Oci.Build.Registry.Auth;
 using Oci.Build.Registry.Transport;
 
 namespace Oci.Build.Registry.Transfer;
-
-/// <summary>How one blob reached the target repository.</summary>
-public enum BlobOutcome
-{
-    /// <summary>HEAD found it in the target repository: nothing sent.</summary>
-    Existed,
-    /// <summary>The registry linked it from another repository: nothing sent.</summary>
-    Mounted,
-    /// <summary>Its bytes were sent.</summary>
-    Uploaded,
-}
-
-public sealed record BlobPushResult(Descriptor Descriptor, BlobOutcome Outcome, long BytesSent, string? MountedFrom = null);
 
 /// <summary>Upload tuning. Small blobs go in one PUT; large ones in PATCH chunks that resume where the registry says.</summary>
 public sealed record UploadOptions

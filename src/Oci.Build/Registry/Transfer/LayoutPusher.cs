@@ -1,7 +1,25 @@
+using Oci.Build.Graph;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
 
 namespace Oci.Build.Registry.Transfer;
+
+/// <summary>A manifest (or index) to push, and the tag to give it (null: by digest only).</summary>
+public sealed record TaggedManifest(Descriptor Manifest, string? Tag);
+
+public sealed record PushOptions
+{
+    /// <summary>Blobs uploaded at the same time.</summary>
+    public int MaxParallelUploads { get; init; } = 3;
+    public UploadOptions Upload { get; init; } = new();
+}
+
+/// <summary>What a push did, blob by blob; the totals are what the build log reports.</summary>
+public sealed record PushResult(string Repository, IReadOnlyList<BlobPushResult> Blobs, IReadOnlyList<TaggedManifest> Manifests, int ManifestsWritten)
+{
+    public long BytesUploaded => Blobs.Sum(b => b.BytesSent);
+    public int Count(BlobOutcome outcome) => Blobs.Count(b => b.Outcome == outcome);
+}
 
 public sealed record LayoutPushRequest
 {
@@ -19,7 +37,7 @@ public sealed record LayoutPushResult(IReadOnlyList<string> References, Digest M
 /// <summary>
 /// Pushes an image layout to <c>registry/repository</c> with its tags: resolves where the name really goes
 /// (registries.conf, delegation, hosts.toml), mounts from the base image's repository when it is on the same registry,
-/// and reports what was sent.
+/// and reports what was sent. The transfer itself is a copy from the layout to the repository (<see cref="ImageCopier"/>).
 /// </summary>
 public sealed class LayoutPusher(RegistrySettings settings, IBuildLog log)
 {
@@ -40,8 +58,13 @@ public sealed class LayoutPusher(RegistrySettings settings, IBuildLog log)
 
         using var context = settings.CreateContext(pushHost: primary.Endpoint.Host, pullHost: null);
         var mountSources = MountSources(layout, manifests, resolver, primary);
-        var pusher = new ImagePusher(context.ClientFor(primary.Endpoint), log, request.Options);
-        var result = pusher.PushAsync(layout, primary.Repository, manifests, mountSources, cancellationToken).GetAwaiter().GetResult();
+        using var source = new LayoutSource(layout);
+        using var sink = new RegistrySink(context.ClientFor(primary.Endpoint), primary.Repository, mountSources, log, request.Options.Upload);
+        var roots = manifests.GroupBy(m => m.Manifest.Digest)
+            .Select(g => new CopyRoot(g.First().Manifest, g.Select(m => m.Tag).OfType<string>().ToList())).ToList();
+        var copy = ImageCopier.CopyAsync(source, sink, roots, new CopyOptions { Parallelism = request.Options.MaxParallelUploads }, cancellationToken)
+            .GetAwaiter().GetResult();
+        var result = new PushResult(primary.Repository, copy.Blobs, manifests, copy.ManifestsWritten);
 
         var references = manifests.Select(m => m.Tag is null ? $"{target.Name}@{m.Manifest.Digest}" : $"{target.Name}:{m.Tag}").ToList();
         var where = primary.ToString() == target.Name ? "" : $" (at {primary})";
@@ -73,13 +96,27 @@ public sealed class LayoutPusher(RegistrySettings settings, IBuildLog log)
     /// <summary>The descriptor as pushed: the layout's ref.name annotation belongs to index.json, not to the registry.</summary>
     private static Descriptor Plain(Descriptor entry) => entry with { Annotations = null };
 
+    /// <summary>The image manifests under the roots: a multi-platform image's index lists one per platform, each with its base.</summary>
+    private static IEnumerable<Descriptor> ImageManifests(OciLayout layout, IEnumerable<Descriptor> roots, int depth = 0)
+    {
+        foreach (var root in roots)
+        {
+            if (MediaTypes.IsManifest(root.MediaType))
+                yield return root;
+            else if (MediaTypes.IsIndex(root.MediaType) && depth < 4)
+            {
+                var index = OciJson.Deserialize<ImageIndex>(layout.ReadDocument(root, "image index"), "image index");
+                foreach (var child in ImageManifests(layout, index.Manifests, depth + 1)) yield return child;
+            }
+        }
+    }
+
     /// <summary>The base image's repository, when it lives on the registry being pushed to (same host after resolution).</summary>
     private List<string> MountSources(OciLayout layout, IReadOnlyList<TaggedManifest> manifests, RegistryResolver resolver, RegistryLocation target)
     {
         var sources = new List<string>();
-        foreach (var manifest in manifests.Select(m => m.Manifest).DistinctBy(m => m.Digest))
+        foreach (var manifest in ImageManifests(layout, manifests.Select(m => m.Manifest)).DistinctBy(m => m.Digest))
         {
-            if (!MediaTypes.IsManifest(manifest.MediaType)) continue;
             var document = OciJson.Deserialize<ImageManifest>(layout.ReadDocument(manifest, "image manifest"), "image manifest");
             var baseName = document.Annotations?.GetValueOrDefault(AnnotationKeys.BaseName);
             if (baseName is null || !ImageReference.TryParse(baseName, out var baseReference, out _)) continue;

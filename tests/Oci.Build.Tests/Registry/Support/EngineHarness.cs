@@ -67,11 +67,11 @@ public sealed class EngineHarness : IDisposable
             Options = new PushOptions { Upload = Upload },
         });
 
-    public BaseImage Pull(string spec, string? pushRegistry = null)
+    public BaseImage Pull(string spec, string? pushRegistry = null, Platform? platform = null)
     {
         var images = new RegistryBaseImages(Settings, Log, pushRegistry);
         _disposables.Add(images);
-        return new BaseImageResolver([images.Provider]).Resolve(spec, TestImages.Linux);
+        return new BaseImageResolver([images.Provider]).Resolve(spec, platform ?? TestImages.Linux);
     }
 
     private readonly List<IDisposable> _disposables = [];

@@ -1,0 +1,71 @@
+using Oci.Build.Oci;
+
+namespace Oci.Build.Graph;
+
+/// <summary>
+/// Where images are read from: an OCI layout, an OCI archive, a registry repository, the local content store. The seam
+/// every copy, pull, push and inspection goes through (in the spirit of go-containerregistry's remote/layout packages).
+/// Everything it returns is verified against the descriptor asked for; nothing from a source is trusted.
+/// </summary>
+public interface IImageSource : IDisposable
+{
+    /// <summary>A human name for messages, as the user would write it (<c>oci:/path:tag</c>, <c>docker://host/repo</c>).</summary>
+    string Description { get; }
+
+    /// <summary>The descriptor a tag or digest names; null: the source's only image.</summary>
+    Task<Descriptor> ResolveAsync(string? reference, CancellationToken cancellationToken);
+
+    /// <summary>A manifest or index by digest, through the right endpoint (registries: <c>/manifests/</c>), verified.</summary>
+    Task<byte[]> ReadManifestAsync(Descriptor descriptor, CancellationToken cancellationToken);
+
+    /// <summary>A blob (config, layer) as a stream that checks digest and size as it is read.</summary>
+    Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken);
+
+    /// <summary>True when the source holds this digest (blob or manifest).</summary>
+    Task<bool> HasAsync(Descriptor descriptor, CancellationToken cancellationToken);
+
+    /// <summary>A local file with the blob's bytes, when the source has one: sinks may link or clone it instead of streaming.</summary>
+    string? TryGetBlobPath(Digest digest) => null;
+}
+
+/// <summary>Where images are written to. Blobs first, then manifests (children before parents), tags last, then <see cref="CommitAsync"/>.</summary>
+public interface IImageSink : IDisposable
+{
+    string Description { get; }
+
+    /// <summary>Layers a registry does not hold (non-distributable, with URLs) are left out when true.</summary>
+    bool SkipsForeignLayers => false;
+
+    /// <summary>Puts a blob unless the sink already has it; says what happened.</summary>
+    Task<BlobPushResult> PutBlobAsync(BlobContent blob, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Puts a manifest or index byte for byte under its digest. <paramref name="tags"/> null: a child of another document
+    /// (by digest only); a list, possibly empty: a root the sink must name (each tag, or by digest). Returns false when
+    /// every reference already named exactly these bytes.
+    /// </summary>
+    Task<bool> PutManifestAsync(Descriptor descriptor, byte[] content, IReadOnlyList<string>? tags, CancellationToken cancellationToken);
+
+    /// <summary>Makes the written images visible (a layout's index.json, an archive's file); nothing before this counts.</summary>
+    Task CommitAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A blob on its way from a source to a sink: the descriptor, a verified stream, and a local file when there is one.</summary>
+public sealed record BlobContent(Descriptor Descriptor, Func<CancellationToken, Task<Stream>> OpenAsync, string? FilePath)
+{
+    public static BlobContent From(IImageSource source, Descriptor descriptor) =>
+        new(descriptor, token => source.OpenBlobAsync(descriptor, token), source.TryGetBlobPath(descriptor.Digest));
+}
+
+/// <summary>How one blob reached the sink.</summary>
+public enum BlobOutcome
+{
+    /// <summary>The sink had it: nothing sent.</summary>
+    Existed,
+    /// <summary>The sink linked it from elsewhere (a registry mount, a hard link): nothing sent.</summary>
+    Mounted,
+    /// <summary>Its bytes were sent.</summary>
+    Uploaded,
+}
+
+public sealed record BlobPushResult(Descriptor Descriptor, BlobOutcome Outcome, long BytesSent, string? MountedFrom = null);

@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Oci.Build.Graph;
+using Oci.Build.Oci;
+using Oci.Build.Registry.Auth;
+
+namespace Oci.Build.Registry.Transfer;
+
+/// <summary>
+/// A registry repository as a sink (<c>docker://HOST/REPO</c>). Blobs: HEAD, then a cross-repository mount from the
+/// given repositories of the same registry (those the credential may pull), then an upload that resumes (see
+/// <see cref="BlobUploader"/>). Manifests: PUT byte for byte, unless the reference already names those bytes. A blob
+/// existing in some other repository counts for nothing.
+/// </summary>
+public sealed class RegistrySink : IImageSink
+{
+    private readonly RegistryClient _client;
+    private readonly string _repository;
+    private readonly IReadOnlyList<string> _mountSources;
+    private readonly IReadOnlyList<RegistryScope> _scopes;
+    private readonly BlobUploader _uploader;
+    private readonly IBuildLog _log;
+    private readonly HashSet<string> _deniedSources = [];
+
+    /// <param name="mountSources">Repositories on the same registry that may already hold some blobs (the base image's).</param>
+    public RegistrySink(RegistryClient client, string repository, IReadOnlyList<string> mountSources, IBuildLog log, UploadOptions? upload = null)
+    {
+        _client = client;
+        _repository = repository;
+        _log = log;
+        _mountSources = mountSources.Where(s => s != repository).Distinct().ToList();
+        // The target's push,pull first: some registries read only the first scope.
+        _scopes = [RegistryScope.PushPull(repository), .. _mountSources.Select(RegistryScope.Pull)];
+        _uploader = new BlobUploader(client, upload ?? new UploadOptions(), log);
+    }
+
+    public string Description => $"docker://{_client.Endpoint.Host}/{_repository}";
+
+    public bool SkipsForeignLayers => true;
+
+    public async Task<BlobPushResult> PutBlobAsync(BlobContent blob, CancellationToken cancellationToken)
+    {
+        // Uploads resume and retry, so they read from a file: a blob that is no local file is spooled to one first
+        // (verified on the way), and that happens only when the registry does not have it already.
+        string? spooled = null;
+        try
+        {
+            return await _uploader.PushAsync(_repository, blob.Descriptor, () =>
+            {
+                var path = blob.FilePath ?? (spooled ??= Spool(blob, cancellationToken));
+                return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            }, MountSource, _scopes, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (spooled is not null) File.Delete(spooled);
+        }
+    }
+
+    public async Task<bool> PutManifestAsync(Descriptor descriptor, byte[] content, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+    {
+        var written = false;
+        foreach (var reference in tags is { Count: > 0 } ? tags : [descriptor.Digest.ToString()])
+            written |= await PutManifestAsync(descriptor, content, reference, cancellationToken).ConfigureAwait(false);
+        return written;
+    }
+
+    public Task CommitAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose()
+    {
+    }
+
+    private static string Spool(BlobContent blob, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"oci-build-spool-{Guid.NewGuid():N}");
+        try
+        {
+            using var input = blob.OpenAsync(cancellationToken).GetAwaiter().GetResult();
+            using var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            input.CopyTo(output, 1 << 17); // the last read throws when the bytes are not the descriptor's
+        }
+        catch
+        {
+            File.Delete(path);
+            throw;
+        }
+        return path;
+    }
+
+    /// <summary>
+    /// A mount is tried only from a repository the credential may pull: when the token's grants are readable they are
+    /// checked first (a registry would refuse, or worse, a careless one would allow), else the registry's answer decides.
+    /// </summary>
+    private string? MountSource()
+    {
+        var grants = _client.Connection.Authenticator.Grants(_scopes);
+        foreach (var candidate in _mountSources)
+        {
+            if (_client.Connection.Authenticator.UsesTokens && grants is not null && !grants.Allows(candidate, "pull"))
+            {
+                lock (_deniedSources)
+                {
+                    if (_deniedSources.Add(candidate))
+                        _log.Info($"  not mounting from {candidate}: the credential may not pull there; uploading instead");
+                }
+                continue;
+            }
+            return candidate;
+        }
+        return null;
+    }
+
+    /// <summary>PUTs a manifest unless the reference already names exactly these bytes. Returns true when written.</summary>
+    private async Task<bool> PutManifestAsync(Descriptor descriptor, byte[] content, string reference, CancellationToken cancellationToken)
+    {
+        if (await _client.HeadManifestAsync(_repository, reference, _scopes, cancellationToken).ConfigureAwait(false) == descriptor.Digest)
+        {
+            _log.Detail($"  {_repository}:{reference} already is {descriptor.Digest}");
+            return false;
+        }
+        using var response = await _client.Connection.SendAsync(root =>
+        {
+            var body = new ByteArrayContent(content);
+            body.Headers.ContentType = new MediaTypeHeaderValue(descriptor.MediaType);
+            return new HttpRequestMessage(HttpMethod.Put, new Uri(root, RegistryClient.Path(_repository, "manifests", reference))) { Content = body };
+        }, _scopes, new SendOptions($"push to {_repository}"), cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            var detail = await RegistryErrors.DescribeAsync(response).ConfigureAwait(false);
+            throw new OciException(ErrorCodes.RegistryPushRejected, $"{_client.Endpoint.Host} refused the manifest {descriptor.Digest} for {_repository}:{reference}: {detail}.");
+        }
+        if (response.Headers.TryGetValues("Docker-Content-Digest", out var values) && Digest.TryParse(values.FirstOrDefault(), out var stored) && stored != descriptor.Digest)
+            throw new OciException(ErrorCodes.RegistryPushRejected,
+                $"{_client.Endpoint.Host} stored the manifest for {_repository}:{reference} as {stored}, not {descriptor.Digest}; it rewrote the bytes.");
+        return true;
+    }
+}
