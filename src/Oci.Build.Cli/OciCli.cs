@@ -39,6 +39,14 @@ public static class OciCli
             error.WriteLine($"error {ex.Code}: {ex.Message}");
             return 1;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Input from another site must never produce a stack trace; an exception that reaches here is a bug of
+            // ours, reported with its own code (the hostile-input tests treat it as a crash) and exit code 70.
+            error.WriteLine($"error {ErrorCodes.InternalError}: dotnet oci {command.Name} failed unexpectedly ({ex.GetType().Name}: {ex.Message}). " +
+                            "This is a bug in Oci.Build; please report it with the input that caused it.");
+            return 70;
+        }
     }
 
     private static void Usage(TextWriter writer)

@@ -34,9 +34,11 @@ public sealed class InspectCommand : ICommand
         var entry = document.Descriptor;
         var manifest = document.Manifest!;
         using var configStream = source.OpenBlobAsync(manifest.Config, CancellationToken.None).GetAwaiter().GetResult();
-        var config = manifest.Config.Size > OciJson.MaxDocumentSize
-            ? throw new OciException(ErrorCodes.InvalidDocument, $"The config {manifest.Config.Digest} claims {manifest.Config.Size} bytes; refusing it.")
-            : JsonNode.Parse(configStream);
+        if (manifest.Config.Size > OciJson.MaxDocumentSize)
+            throw new OciException(ErrorCodes.InvalidDocument, $"The config {manifest.Config.Digest} claims {manifest.Config.Size} bytes; refusing it.");
+        using var configBytes = new MemoryStream();
+        configStream.CopyTo(configBytes); // bounded: the verifying stream stops at the declared size
+        var config = OciDocuments.ReadConfig(configBytes.ToArray(), $"image config {manifest.Config.Digest}");
         var layers = new JsonArray();
         foreach (var layer in manifest.Layers)
         {

@@ -5,8 +5,10 @@ using Oci.Build.Encryption.KeyWrap;
 namespace Oci.Build.Tasks;
 
 /// <summary>
-/// Decrypts an encrypted image layout into a plain one with the given private keys (items; optional <c>Passphrase</c>
-/// metadata, or <c>FILE:pass=...</c>; <c>provider:NAME</c> for key providers). Glue over <see cref="LayoutDecryptor"/>.
+/// Decrypts an encrypted image layout into a plain one with the given private keys (items: <c>FILE</c>,
+/// <c>FILE:pass-file=PATH</c>, <c>FILE:pass-env=VARIABLE</c>; <c>provider:NAME</c> for key providers). A passphrase
+/// itself is never accepted here (inline or as metadata): MSBuild writes property and item values into its logs.
+/// Glue over <see cref="LayoutDecryptor"/>.
 /// </summary>
 public sealed class DecryptOciImage : OciTask
 {
@@ -25,8 +27,15 @@ public sealed class DecryptOciImage : OciTask
             BaseDirectory = NullIfEmpty(ProjectDirectory) ?? Environment.CurrentDirectory,
             KeyProviderConfigPath = NullIfEmpty(KeyProviderConfig),
         };
-        var passphrases = Keys.Where(k => k.GetMetadata("Passphrase").Length > 0).ToDictionary(k => k.ItemSpec, k => k.GetMetadata("Passphrase"));
-        var keys = DecryptionKeySet.Load(Keys.Select(k => k.ItemSpec), context, passphrases);
+        if (Keys.FirstOrDefault(k => k.GetMetadata("Passphrase").Length > 0) is { } withPassphrase)
+            throw new Oci.OciException(Oci.ErrorCodes.InlinePassphrase,
+                $"The decryption key '{withPassphrase.ItemSpec}' has Passphrase metadata, which MSBuild writes into detailed build logs. " +
+                "Use PassphraseFile or PassphraseEnvironmentVariable metadata, or FILE:pass-file=PATH / FILE:pass-env=VARIABLE.");
+        // PassphraseFile / PassphraseEnvironmentVariable metadata become the equivalent key suffixes.
+        var specs = Keys.Select(k => k.GetMetadata("PassphraseFile") is { Length: > 0 } file ? $"{k.ItemSpec}:pass-file={file}"
+            : k.GetMetadata("PassphraseEnvironmentVariable") is { Length: > 0 } variable ? $"{k.ItemSpec}:pass-env={variable}"
+            : k.ItemSpec);
+        var keys = DecryptionKeySet.Load(specs, context);
         var result = new LayoutDecryptor(this).Decrypt(new LayoutDecryptionRequest
         {
             SourceLayout = Path.GetFullPath(SourceLayoutPath, context.BaseDirectory),

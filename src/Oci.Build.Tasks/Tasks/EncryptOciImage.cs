@@ -35,6 +35,8 @@ public sealed class EncryptOciImage : OciTask
             .Select(r => EncryptionRecipient.Parse(r, context)).ToList();
 
         var source = Image.GetMetadata("LayoutPath");
+        // The plaintext layout stays in obj/ for ciphertext reuse on the next build: only its owner may read it.
+        global::Oci.Build.IO.PrivateFiles.CreateDirectory(source);
         var plainDigest = Digest.Parse(Image.GetMetadata("ManifestDigest"));
         var layout = OciLayout.Open(source);
         var entry = layout.Index.Manifests.First(m => m.Digest == plainDigest);

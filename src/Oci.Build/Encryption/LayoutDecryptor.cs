@@ -77,7 +77,7 @@ public sealed class LayoutDecryptor(IBuildLog log)
                 cipher.Verify(ciphertext, publicOptions, privateOptions);
 
             // Pass 2: decrypt into private scratch space; the HMAC is checked again at the end.
-            Directory.CreateDirectory(scratch);
+            IO.PrivateFiles.CreateDirectory(scratch);
             var temp = Path.Combine(scratch, Guid.NewGuid().ToString("N"));
             Digest digest;
             try

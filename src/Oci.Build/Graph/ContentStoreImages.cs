@@ -98,7 +98,7 @@ public sealed class ContentStoreSink(LayerCache store, IBuildLog? log = null) : 
 
     public Task<bool> PutManifestAsync(Descriptor descriptor, byte[] content, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
     {
-        if (Digest.Of(content) != descriptor.Digest || content.Length != descriptor.Size)
+        if (Digest.Of(content, descriptor.Digest.Algorithm) != descriptor.Digest || content.Length != descriptor.Size)
             throw new OciException(ErrorCodes.DigestMismatch, $"The manifest given for {descriptor.Digest} is not the document that digest names.");
         var existing = new FileInfo(store.BlobPath(descriptor.Digest));
         if (existing.Exists && existing.Length == content.Length) return Task.FromResult(false);

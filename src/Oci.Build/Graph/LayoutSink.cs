@@ -55,9 +55,10 @@ public sealed class LayoutSink : IImageSink
     public Task<bool> PutManifestAsync(Descriptor descriptor, byte[] content, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
     {
         var written = !_writer.HasBlob(descriptor.Digest);
-        if (Digest.Of(content) != descriptor.Digest || content.Length != descriptor.Size)
+        // The descriptor's own algorithm: a sha512-named manifest is checked and stored as sha512 (harden).
+        if (Digest.Of(content, descriptor.Digest.Algorithm) != descriptor.Digest || content.Length != descriptor.Size)
             throw new OciException(ErrorCodes.DigestMismatch, $"The manifest given for {descriptor.Digest} is not the document that digest names.");
-        _writer.WriteBlob(content, descriptor.MediaType);
+        _writer.WriteBlob(descriptor, new MemoryStream(content, writable: false));
         if (tags is null) return Task.FromResult(written);
         lock (_lock)
         {

@@ -44,7 +44,7 @@ public sealed class VerifyingReadStream(Stream inner, Digest expected, long expe
         }
         if (_verified) return;
         _verified = true;
-        var actual = Digest.Sha256(_hash.GetHashAndReset());
+        var actual = new Digest(expected.Algorithm, Convert.ToHexStringLower(_hash.GetHashAndReset()));
         if (_read != expectedSize || actual != expected)
             throw new OciException(errorCode,
                 $"{what} does not match its descriptor: expected {expected} ({expectedSize} bytes), found {actual} ({_read} bytes). The content was changed or corrupted; rebuild or re-fetch it.");

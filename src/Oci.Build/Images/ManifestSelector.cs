@@ -19,16 +19,7 @@ public static class ManifestSelector
 
         var manifest = OciJson.Deserialize<ImageManifest>(source.ReadManifest(descriptor, "image manifest"), $"image manifest {descriptor.Digest}");
         var configBytes = source.ReadDocument(manifest.Config, "image config");
-        JsonObject config;
-        try
-        {
-            config = JsonNode.Parse(configBytes) as JsonObject
-                ?? throw new OciException(ErrorCodes.InvalidDocument, $"{source.Description}: the image config {manifest.Config.Digest} is not a JSON object.");
-        }
-        catch (JsonException ex)
-        {
-            throw new OciException(ErrorCodes.InvalidDocument, $"{source.Description}: the image config {manifest.Config.Digest} is not valid JSON: {ex.Message}", ex);
-        }
+        var config = OciDocuments.ReadConfig(configBytes, $"image config {manifest.Config.Digest} of {source.Description}");
 
         var os = config["os"]?.GetValue<string>();
         var architecture = config["architecture"]?.GetValue<string>();

@@ -11,6 +11,7 @@ namespace Oci.Build.Layers;
 /// runtime's gzip changes between SDK versions: the first compressed form of a tar wins.</item>
 /// </list>
 /// Writes are atomic (temp file + rename), so concurrent builds sharing a cache see whole entries or none.
+/// The cache holds the plaintext of layers that encrypted builds then encrypt: its folders are 0700 and its blobs 0600.
 /// </summary>
 public sealed class LayerCache(string root)
 {
@@ -43,7 +44,8 @@ public sealed class LayerCache(string root)
     public string Store(string tempFile, Digest digest)
     {
         var target = BlobPath(digest);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        PrivateDirectory(Path.GetDirectoryName(target)!);
+        IO.PrivateFiles.Restrict(tempFile);
         File.Move(tempFile, target, overwrite: true);
         return target;
     }
@@ -52,8 +54,15 @@ public sealed class LayerCache(string root)
     public string NewTempFile()
     {
         var directory = Path.Combine(Root, "tmp");
-        Directory.CreateDirectory(directory);
+        PrivateDirectory(directory);
         return Path.Combine(directory, Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>Creates a folder of the cache, the cache root itself private first (what is inside is then unreachable to others).</summary>
+    private void PrivateDirectory(string directory)
+    {
+        IO.PrivateFiles.CreateDirectory(Root);
+        IO.PrivateFiles.CreateDirectory(directory);
     }
 
     private CachedLayer? Read(string path)

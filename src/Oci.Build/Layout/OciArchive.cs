@@ -89,6 +89,7 @@ public static class OciArchive
                 switch (entry.EntryType)
                 {
                     case TarEntryType.Directory:
+                        RefuseClash(Path.Combine(destination, name), entry.Name, archivePath, expectDirectory: true);
                         Directory.CreateDirectory(Path.Combine(destination, name));
                         break;
                     case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
@@ -96,7 +97,9 @@ public static class OciArchive
                         if (total > maxTotalBytes)
                             throw new OciException(ErrorCodes.UnsafeArchiveEntry, $"'{archivePath}' unpacks to more than {maxTotalBytes} bytes; refusing it.");
                         var target = Path.Combine(destination, name);
+                        RefuseClash(Path.GetDirectoryName(target)!, entry.Name, archivePath, expectDirectory: true);
                         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                        RefuseClash(target, entry.Name, archivePath, expectDirectory: false);
                         if (File.Exists(target))
                             throw new OciException(ErrorCodes.UnsafeArchiveEntry,
                                 $"'{archivePath}' contains '{entry.Name}' twice; an archive whose later entry would replace an earlier one is refused.");
@@ -114,6 +117,25 @@ public static class OciArchive
             throw new OciException(ErrorCodes.InvalidLayout, $"'{archivePath}' is not a readable tar archive: {ex.Message}", ex);
         }
         return OciLayout.Open(destination);
+    }
+
+    /// <summary>
+    /// A file and a folder of the same name (<c>blobs/sha256</c> as a file, then <c>blobs/sha256/…</c>; or the other
+    /// way round) cannot both be extracted: refused as unsafe, instead of failing on the file system with an IOException.
+    /// Every ancestor is checked, since a file may sit where any parent folder belongs.
+    /// </summary>
+    private static void RefuseClash(string path, string entryName, string archivePath, bool expectDirectory)
+    {
+        for (var current = path; current is not null && current.Length > 0; current = Path.GetDirectoryName(current))
+        {
+            var isFile = File.Exists(current);
+            var isDirectory = Directory.Exists(current);
+            var clash = current == path ? (expectDirectory ? isFile : isDirectory) : isFile;
+            if (clash)
+                throw new OciException(ErrorCodes.UnsafeArchiveEntry,
+                    $"'{archivePath}' contains '{entryName}' where a {(isFile ? "file" : "folder")} of the same name already is; refusing the archive.");
+            if (isDirectory && current != path) return; // an existing folder: its own ancestors were checked when it was made
+        }
     }
 
     /// <summary>The layout-relative name of an archive entry; null for the root; throws for anything that has no place in a layout.</summary>

@@ -54,7 +54,7 @@ public sealed class OciLayout : IBlobSource
         var path = BlobPath(descriptor.Digest);
         if (!File.Exists(path))
             throw new OciException(ErrorCodes.InvalidLayout, $"Blob {descriptor.Digest} is referenced but missing from {Description}.");
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var file = RegularFile.OpenRead(path, $"Blob {descriptor.Digest} in {Description}");
         return new VerifyingReadStream(file, descriptor.Digest, descriptor.Size, $"Blob {descriptor.Digest} in {Description}");
     }
 
@@ -89,27 +89,12 @@ public sealed class OciLayout : IBlobSource
     private static IEnumerable<string> TagsOf(ImageIndex index) =>
         index.Manifests.Select(m => m.Annotation(AnnotationKeys.RefName)).OfType<string>();
 
-    /// <summary>Checks an <c>oci-layout</c> file's content: JSON declaring the one layout version there is.</summary>
-    internal static void CheckLayoutVersion(byte[] content, string where)
-    {
-        try
-        {
-            using var layoutJson = JsonDocument.Parse(content);
-            if (!layoutJson.RootElement.TryGetProperty("imageLayoutVersion", out var version) || version.GetString() != MediaTypes.OciLayoutVersion)
-                throw new OciException(ErrorCodes.InvalidLayout, $"'{where}' must declare imageLayoutVersion {MediaTypes.OciLayoutVersion}.");
-        }
-        catch (JsonException ex)
-        {
-            throw new OciException(ErrorCodes.InvalidLayout, $"'{where}' is not valid JSON: {ex.Message}", ex);
-        }
-    }
+    /// <summary>Checks an <c>oci-layout</c> file's content: the shape <see cref="OciDocuments.ReadLayoutMarker"/> accepts.</summary>
+    internal static void CheckLayoutVersion(byte[] content, string where) => OciDocuments.ReadLayoutMarker(content, where);
 
-    /// <summary>Reads index.json or oci-layout, refusing anything larger than a document may be.</summary>
-    internal static byte[] ReadSmallFile(string path)
-    {
-        var info = new FileInfo(path);
-        if (info.Length > OciJson.MaxDocumentSize)
-            throw new OciException(ErrorCodes.InvalidLayout, $"'{path}' is {info.Length} bytes; index documents over {OciJson.MaxDocumentSize} bytes are refused.");
-        return File.ReadAllBytes(path);
-    }
+    /// <summary>
+    /// Reads index.json or oci-layout: a regular file (no link to /dev/zero, no FIFO), bounded while reading, not by the
+    /// reported length (/dev/zero reports 0 bytes and never ends).
+    /// </summary>
+    internal static byte[] ReadSmallFile(string path) => RegularFile.ReadAllBytes(path, OciJson.MaxDocumentSize, $"'{path}'");
 }

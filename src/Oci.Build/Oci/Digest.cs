@@ -15,6 +15,14 @@ public readonly partial record struct Digest(string Algorithm, string Hex)
 
     public static Digest Of(ReadOnlySpan<byte> content) => Sha256(SHA256.HashData(content));
 
+    /// <summary>The digest of <paramref name="content"/> with the given algorithm (sha256 or sha512, as a digest being checked names).</summary>
+    public static Digest Of(ReadOnlySpan<byte> content, string algorithm) => algorithm switch
+    {
+        "sha256" => Of(content),
+        "sha512" => new Digest("sha512", Convert.ToHexStringLower(SHA512.HashData(content))),
+        _ => throw new NotSupportedException($"Digest algorithm '{algorithm}' is not supported."),
+    };
+
     public static Digest Of(Stream content) => Sha256(SHA256.HashData(content));
 
     public static Digest OfFile(string path)
@@ -48,6 +56,7 @@ public readonly partial record struct Digest(string Algorithm, string Hex)
         _ => throw new NotSupportedException($"Digest algorithm '{Algorithm}' is not supported."),
     };
 
-    [GeneratedRegex("^(sha256|sha512):([a-f0-9]+)$")]
+    // \z, not $: "$" also matches before a final newline, which would let "sha256:...\n" through as canonical.
+    [GeneratedRegex(@"^(sha256|sha512):([a-f0-9]+)\z")]
     private static partial Regex Pattern();
 }

@@ -82,6 +82,14 @@ public static class ErrorCodes
     /// <summary>A push setting (registry, repository, layout) is missing or inconsistent.</summary>
     public const string InvalidPushSetting = "OCI2015";
 
+    // harden (OCI2030-2049): faults of the transport
+    /// <summary>A download from the registry ended before its declared size, and resuming it (Range) did not complete it.</summary>
+    public const string RegistryBodyTruncated = "OCI2030";
+    /// <summary>A response body from the registry stalled (nothing for the idle timeout), and resuming it did not complete it.</summary>
+    public const string RegistryBodyStalled = "OCI2031";
+    /// <summary>A token, error or document answer from the registry is larger than the limit for it.</summary>
+    public const string RegistryAnswerTooLarge = "OCI2032";
+
     // --- OCI3xxx: encryption ---------------------------------------------------------------------------
     /// <summary>An encryption recipient is not SCHEME:VALUE with a known scheme, or its value is empty or malformed.</summary>
     public const string MalformedRecipient = "OCI3001";
@@ -110,6 +118,11 @@ public static class ErrorCodes
     /// <summary>A decryption key file is missing, unreadable or of no known kind.</summary>
     public const string DecryptionKeyUnreadable = "OCI3013";
 
+
+    // harden (OCI3014-3029): secrets
+    /// <summary>A decryption passphrase was given inline (FILE:pass=..., Passphrase metadata) where logs and process lists show it.</summary>
+    public const string InlinePassphrase = "OCI3014";
+
     // --- OCI4xxx: bundles and relocation ---------------------------------------------------------------
     // bundle (issue 8): OCI4001-4049
     /// <summary>A bundle version (ContainerBundleVersion, or Version by default) is not a Semantic Version 2.0.0.</summary>
@@ -128,4 +141,10 @@ public static class ErrorCodes
     public const string BundleImageMissing = "OCI4007";
 
     // --- OCI5xxx: thick archives -----------------------------------------------------------------------
+
+    // harden (OCI5020-5039): the receiving side
+    /// <summary>An unexpected failure (a bug): reported without a stack trace; never the answer to bad input.</summary>
+    public const string InternalError = "OCI5020";
+    /// <summary>An output path holds data this tool did not write (a non-empty foreign folder, a file): refused without --force.</summary>
+    public const string OutputNotOurs = "OCI5021";
 }

@@ -29,8 +29,17 @@ public static class OciJson
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(json, Options)
+            if (json.Length > MaxDocumentSize)
+                throw new OciException(ErrorCodes.InvalidDocument, $"The {what} is larger than {MaxDocumentSize} bytes; refusing it.");
+            var document = JsonSerializer.Deserialize<T>(json, Options)
                 ?? throw new OciException(ErrorCodes.InvalidDocument, $"The {what} is empty (JSON null).");
+            // Documents from outside become typed values only through the checks of OciDocuments.
+            return document switch
+            {
+                ImageManifest manifest => (T)(object)OciDocuments.Validate(manifest, what),
+                ImageIndex index => (T)(object)OciDocuments.Validate(index, what),
+                _ => document,
+            };
         }
         catch (JsonException ex)
         {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Oci.Build.IO;
 using Oci.Build.Oci;
 using Oci.Build.Registry.Auth;
+using Oci.Build.Registry.Transport;
 
 namespace Oci.Build.Registry;
 
@@ -30,21 +31,45 @@ public sealed class RegistryClient(RegistryConnection connection)
 
     public async Task<ManifestDocument> GetManifestAsync(string repository, string reference, IReadOnlyList<RegistryScope> scopes, CancellationToken cancellationToken)
     {
-        using var response = await connection.SendAsync(root => ManifestRequest(HttpMethod.Get, root, repository, reference), scopes,
-            new SendOptions($"pull {repository}"), cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-            throw new OciException(ErrorCodes.RegistryManifestNotFound,
-                $"{Endpoint.Host}/{repository}:{reference} does not exist (404). Check the repository name and tag or digest.");
-        await EnsureSuccessAsync(response, $"get the manifest {repository}:{reference}").ConfigureAwait(false);
-        if (response.Content.Headers.ContentLength > OciJson.MaxDocumentSize)
-            throw new OciException(ErrorCodes.InvalidDocument, $"The manifest {repository}:{reference} on {Endpoint.Host} is larger than {OciJson.MaxDocumentSize} bytes; refusing it.");
-        var content = await ReadLimitedAsync(response, OciJson.MaxDocumentSize, cancellationToken).ConfigureAwait(false);
-        var digest = Digest.Of(content);
-        if (Digest.TryParse(reference, out var expected) && expected != digest)
+        // A document is small: when its body breaks off or stalls, it is simply fetched again (SendAsync retries statuses).
+        var policy = connection.Transport.Options.Retry;
+        for (var attempt = 1; ; attempt++)
+        {
+            using var response = await connection.SendAsync(root => ManifestRequest(HttpMethod.Get, root, repository, reference), scopes,
+                new SendOptions($"pull {repository}"), cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+                throw new OciException(ErrorCodes.RegistryManifestNotFound,
+                    $"{Endpoint.Host}/{repository}:{reference} does not exist (404). Check the repository name and tag or digest.");
+            await EnsureSuccessAsync(response, $"get the manifest {repository}:{reference}").ConfigureAwait(false);
+            byte[] content;
+            try
+            {
+                content = await BodyReader.ReadAsync(response, OciJson.MaxDocumentSize, connection.Transport.Options.BodyIdleTimeout, cancellationToken).ConfigureAwait(false)
+                    ?? throw new OciException(ErrorCodes.InvalidDocument,
+                        $"The manifest {repository}:{reference} on {Endpoint.Host} is larger than {OciJson.MaxDocumentSize} bytes; refusing it.");
+            }
+            catch (Exception ex) when (RegistryConnection.IsTransient(ex, cancellationToken) && attempt < policy.MaxAttempts)
+            {
+                await Task.Delay(policy.Delay(attempt), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            catch (Exception ex) when (RegistryConnection.IsTransient(ex, cancellationToken))
+            {
+                throw BodyFailed(ex, $"The manifest {repository}:{reference} from {Endpoint.Host}", attempt);
+            }
+            return Check(response, content, repository, reference);
+        }
+    }
+
+    private ManifestDocument Check(HttpResponseMessage response, byte[] content, string repository, string reference)
+    {
+        var parsed = Digest.TryParse(reference, out var expected);
+        var digest = Digest.Of(content, parsed ? expected.Algorithm : "sha256");
+        if (parsed && expected != digest)
             throw new OciException(ErrorCodes.RegistryDigestMismatch,
                 $"{Endpoint.Host}/{repository}@{expected} served a manifest whose digest is {digest}; the registry (or something between) changed it. Nothing was used.");
-        if (response.Headers.TryGetValues("Docker-Content-Digest", out var values) && Digest.TryParse(values.FirstOrDefault(), out var claimed) && claimed != digest
-            && claimed.Algorithm == "sha256")
+        if (response.Headers.TryGetValues("Docker-Content-Digest", out var values) && Digest.TryParse(values.FirstOrDefault(), out var claimed) && claimed.Algorithm == digest.Algorithm
+            && claimed != digest)
             throw new OciException(ErrorCodes.RegistryDigestMismatch,
                 $"{Endpoint.Host}/{repository}:{reference} says its manifest is {claimed}, but the bytes served are {digest}. Nothing was used.");
         var mediaType = response.Content.Headers.ContentType?.MediaType;
@@ -75,8 +100,16 @@ public sealed class RegistryClient(RegistryConnection connection)
     /// <summary>Opens a blob for reading; the stream verifies digest and size as it is read (the last read throws on a mismatch).</summary>
     public async Task<Stream> OpenBlobAsync(string repository, Descriptor descriptor, IReadOnlyList<RegistryScope> scopes, CancellationToken cancellationToken)
     {
-        var response = await connection.SendAsync(root => new HttpRequestMessage(HttpMethod.Get, new Uri(root, Path(repository, "blobs", descriptor.Digest.ToString()))),
-            scopes, new SendOptions($"pull {repository}"), cancellationToken).ConfigureAwait(false);
+        Task<HttpResponseMessage> Request(long from, CancellationToken token) =>
+            connection.SendAsync(root =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, new Uri(root, Path(repository, "blobs", descriptor.Digest.ToString())));
+                if (from > 0) request.Headers.Range = new RangeHeaderValue(from, null);
+                return request;
+            }, scopes, new SendOptions($"pull {repository}"), token);
+
+        var what = $"Blob {descriptor.Digest} from {Endpoint.Host}/{repository}";
+        var response = await Request(0, cancellationToken).ConfigureAwait(false);
         try
         {
             if (response.StatusCode == HttpStatusCode.NotFound)
@@ -84,9 +117,11 @@ public sealed class RegistryClient(RegistryConnection connection)
                     $"Blob {descriptor.Digest} is not available through {Endpoint.Host}/{repository} (404). A registry serves a blob only through a repository " +
                     "whose images reference it; knowing its digest is not enough. Pull the image from the repository it belongs to.");
             await EnsureSuccessAsync(response, $"get blob {descriptor.Digest} from {repository}").ConfigureAwait(false);
-            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return new VerifyingReadStream(new ResponseStream(body, response), descriptor.Digest, descriptor.Size,
-                $"Blob {descriptor.Digest} from {Endpoint.Host}/{repository}", ErrorCodes.RegistryDigestMismatch);
+            // A registry that names another digest for the bytes it sends is refused before a byte is read.
+            if (response.Headers.TryGetValues("Docker-Content-Digest", out var values) && values.FirstOrDefault() is { } header && header != descriptor.Digest.ToString())
+                throw new OciException(ErrorCodes.RegistryDigestMismatch, $"{what}: the registry says it is sending '{Truncate(header)}'. Nothing was used.");
+            var body = await ResumingBlobStream.OpenAsync(response, Request, descriptor.Size, what, connection.Transport.Options, cancellationToken).ConfigureAwait(false);
+            return new VerifyingReadStream(body, descriptor.Digest, descriptor.Size, what, ErrorCodes.RegistryDigestMismatch);
         }
         catch
         {
@@ -112,39 +147,14 @@ public sealed class RegistryClient(RegistryConnection connection)
         throw new OciException(ErrorCodes.RegistryProtocolError, $"{Endpoint.Host} could not {what}: {detail}.");
     }
 
-    public static async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, int limit, CancellationToken cancellationToken)
-    {
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > limit)
-                throw new OciException(ErrorCodes.InvalidDocument, $"A document from the registry is larger than {limit} bytes; refusing it.");
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
+    /// <summary>The coded error for a document body that broke off or stalled on every attempt.</summary>
+    public static OciException BodyFailed(Exception ex, string what, int attempts) =>
+        ex is BodyStalledException stalled
+            ? new OciException(ErrorCodes.RegistryBodyStalled,
+                $"{what} stalled: nothing arrived for {stalled.IdleTimeout.TotalSeconds:0.#} s, {attempts} time(s). Try again later.", ex)
+            : new OciException(ErrorCodes.RegistryBodyTruncated, $"{what} broke off before its end ({ex.Message}), {attempts} time(s). Try again later.", ex);
 
-    /// <summary>Keeps the response alive as long as its body stream is read.</summary>
-    private sealed class ResponseStream(Stream inner, HttpResponseMessage response) : IO.ForwardOnlyReadStream
-    {
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-        public override int Read(Span<byte> buffer) => inner.Read(buffer);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-                response.Dispose();
-            }
-            base.Dispose(disposing);
-        }
-    }
+    private static string Truncate(string text) => text.Length <= 80 ? text : text[..80] + "...";
 }
 
 /// <summary>Reads the distribution error body (<c>{"errors":[{"code","message"}]}</c>) into one safe line.</summary>
@@ -155,8 +165,9 @@ public static class RegistryErrors
         var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
         try
         {
-            var body = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
-            if (body.Length is 0 or > 65536) return status;
+            // Bounded in size and time: a huge or endless error body is not read, only its status reported.
+            var body = await BodyReader.ReadAsync(response, BodyReader.MaxErrorBody, TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
+            if (body is null or { Length: 0 }) return status;
             using var json = JsonDocument.Parse(body);
             if (json.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
             {

@@ -115,7 +115,15 @@ public class DecryptionTests
         var image = TestImage.Build(temp, dataSize: 10_000);
         var gpg = Tools.Gpg(temp, "grace", passphrase: "s3cret");
         var encrypted = Engine.Encrypt(image, temp, ["pgp:" + gpg.PublicArmored]);
-        Engine.DecryptsToPlain(image, encrypted, temp, gpg.SecretBinary + ":pass=s3cret");
+        // The passphrase comes from a file or an environment variable, never inline (process lists, build logs).
+        var passFile = temp.Combine("pgp.pass");
+        File.WriteAllText(passFile, "s3cret\n");
+        Engine.DecryptsToPlain(image, encrypted, temp, gpg.SecretBinary + ":pass-file=" + passFile);
+        var inline = Assert.Throws<OciException>(() => Engine.Decrypt(encrypted, temp, [gpg.SecretBinary + ":pass=s3cret"]));
+        Assert.Equal(ErrorCodes.InlinePassphrase, inline.Code);
+        Assert.DoesNotContain("s3cret", inline.Message);
+        var unset = Assert.Throws<OciException>(() => Engine.Decrypt(encrypted, temp, [gpg.SecretBinary + ":pass-env=OCI_BUILD_TEST_UNSET_PASSPHRASE"]));
+        Assert.Equal(ErrorCodes.DecryptionKeyUnreadable, unset.Code);
         var error = Assert.Throws<OciException>(() => Engine.Decrypt(encrypted, temp, [gpg.SecretBinary]));
         Assert.Equal(ErrorCodes.NoMatchingKey, error.Code);
         Assert.Contains("passphrase is missing", error.Message);

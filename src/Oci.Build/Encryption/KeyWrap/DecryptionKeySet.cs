@@ -41,11 +41,16 @@ public sealed class DecryptionKeySet
     }
 
     /// <summary>
-    /// Reads keys as skopeo's <c>--decryption-key</c> takes them: <c>FILE</c>, <c>FILE:pass=PASSPHRASE</c>, or
-    /// <c>provider:NAME[:PARAMS]</c>. Relative paths are resolved against the context's base directory.
+    /// Reads keys: <c>FILE</c>, <c>FILE:pass-file=PATH</c> (the passphrase is the file's first line),
+    /// <c>FILE:pass-env=VARIABLE</c>, or <c>provider:NAME[:PARAMS]</c>. Relative paths are resolved against the
+    /// context's base directory. skopeo's inline <c>FILE:pass=PASSPHRASE</c> is refused unless
+    /// <paramref name="allowInlinePassphrase"/>: a passphrase written into an argument or an MSBuild property shows in
+    /// the process list and the detailed build log.
     /// </summary>
-    public static DecryptionKeySet Load(IEnumerable<string> keys, KeyWrapContext context, IReadOnlyDictionary<string, string>? passphrases = null)
+    public static DecryptionKeySet Load(IEnumerable<string> keys, KeyWrapContext context, IReadOnlyDictionary<string, string>? passphrases = null,
+        bool allowInlinePassphrase = false, Func<string, string?>? environment = null)
     {
+        environment ??= Environment.GetEnvironmentVariable;
         var files = new List<DecryptionKeyFile>();
         var providers = new List<string>();
         foreach (var raw in keys.Select(k => k.Trim()).Where(k => k.Length > 0))
@@ -55,7 +60,19 @@ public sealed class DecryptionKeySet
                 providers.Add(raw["provider:".Length..]);
                 continue;
             }
-            var (path, passphrase) = SplitPassphrase(raw);
+            var (path, kind, value) = SplitPassphrase(raw);
+            var passphrase = kind switch
+            {
+                null => null,
+                "pass" when allowInlinePassphrase => value,
+                "pass" => throw new OciException(ErrorCodes.InlinePassphrase,
+                    $"The decryption key '{path}' carries its passphrase inline (':pass='), where process lists and build logs show it. " +
+                    $"Use '{path}:pass-file=FILE' (a file readable only by you) or '{path}:pass-env=VARIABLE' instead."),
+                "pass-file" => ReadPassphraseFile(context.Resolve(value!), path),
+                _ => environment(value!) is { Length: > 0 } fromEnvironment ? fromEnvironment
+                    : throw new OciException(ErrorCodes.DecryptionKeyUnreadable,
+                        $"The passphrase of decryption key '{path}' is to come from the environment variable {value}, which is not set."),
+            };
             if (passphrase is null && passphrases is not null && passphrases.TryGetValue(raw, out var given)) passphrase = given;
             var full = context.Resolve(path);
             try
@@ -72,9 +89,30 @@ public sealed class DecryptionKeySet
         return new DecryptionKeySet(files, providers, context);
     }
 
-    private static (string Path, string? Passphrase) SplitPassphrase(string raw)
+    private static (string Path, string? Kind, string? Value) SplitPassphrase(string raw)
     {
-        var marker = raw.LastIndexOf(":pass=", StringComparison.Ordinal);
-        return marker > 0 ? (raw[..marker], raw[(marker + ":pass=".Length)..]) : (raw, null);
+        foreach (var kind in new[] { "pass-file", "pass-env", "pass" })
+        {
+            var marker = raw.LastIndexOf($":{kind}=", StringComparison.Ordinal);
+            if (marker > 0) return (raw[..marker], kind, raw[(marker + kind.Length + 2)..]);
+        }
+        return (raw, null, null);
+    }
+
+    private static string ReadPassphraseFile(string file, string key)
+    {
+        try
+        {
+            using var reader = new StreamReader(file);
+            var buffer = new char[4096];
+            var read = reader.ReadBlock(buffer, 0, buffer.Length);
+            var text = new string(buffer, 0, read);
+            var end = text.IndexOfAny(['\r', '\n']);
+            return end >= 0 ? text[..end] : text;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new OciException(ErrorCodes.DecryptionKeyUnreadable, $"The passphrase file of decryption key '{key}' cannot be read: {ex.Message}", ex);
+        }
     }
 }

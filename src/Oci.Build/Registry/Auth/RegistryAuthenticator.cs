@@ -106,7 +106,7 @@ public sealed class RegistryAuthenticator(RegistryEndpoint endpoint, ICredential
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(transport.Options.RequestTimeout);
-                response = await transport.ClientForUrl(realm, endpoint).SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+                response = await transport.ClientForUrl(realm, endpoint).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when ((ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)) && attempt < policy.MaxAttempts)
             {
@@ -163,7 +163,17 @@ public sealed class RegistryAuthenticator(RegistryEndpoint endpoint, ICredential
 
     private async Task<CachedToken> ReadTokenAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        byte[]? body;
+        try
+        {
+            body = await BodyReader.ReadAsync(response, BodyReader.MaxTokenBody, transport.Options.BodyIdleTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RegistryConnection.IsTransient(ex, cancellationToken))
+        {
+            throw RegistryClient.BodyFailed(ex, $"The token answer of {Host}", 1);
+        }
+        _ = body ?? throw new OciException(ErrorCodes.RegistryAnswerTooLarge,
+                $"The token service of {Host} answered with more than {BodyReader.MaxTokenBody} bytes; a token is a few KiB. Refusing it.");
         try
         {
             using var json = JsonDocument.Parse(body);

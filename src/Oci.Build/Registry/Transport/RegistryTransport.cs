@@ -125,8 +125,14 @@ public sealed class RegistryTransport : IDisposable
 public sealed record RegistryTransportOptions
 {
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
-    /// <summary>How long one request may wait for response headers (bodies stream without a limit).</summary>
+    /// <summary>How long one request may wait for response headers.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(100);
+    /// <summary>
+    /// How long a response body may send nothing before the read fails (a stalled body). A blob download then resumes
+    /// with a Range request; documents, tokens and error bodies are fetched again. Any body read is therefore bounded by
+    /// <c>Retry.MaxAttempts x (RequestTimeout + BodyIdleTimeout + Retry.MaxDelay)</c> without progress.
+    /// </summary>
+    public TimeSpan BodyIdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(5);
     public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
     /// <summary>Lets tests put a fault-injecting handler between the client and the network.</summary>

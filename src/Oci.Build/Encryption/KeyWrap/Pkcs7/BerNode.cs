@@ -3,11 +3,22 @@ namespace Oci.Build.Encryption.KeyWrap.Pkcs7;
 /// <summary>
 /// A forgiving BER reader: tag, length (definite or indefinite) and content, nothing more. Written by hand because
 /// ocicrypt's own PKCS7 output carries malformed AES-GCM parameters that strict DER readers (OpenSSL, .NET) refuse.
+/// The input comes from an annotation of someone else's image: it is bounded in size (<see cref="MaxSize"/>), nesting
+/// (<see cref="MaxDepth"/>, so deeply nested BER throws a FormatException instead of overflowing the stack, which no
+/// handler could catch) and tag size; every violation is a FormatException the callers turn into a coded error.
 /// </summary>
 public sealed class BerNode
 {
-    private BerNode(int tagClass, bool constructed, int tagNumber, byte[] encoded, int contentStart, int contentLength, IReadOnlyList<BerNode>? children)
+    /// <summary>A CMS EnvelopedData for a layer key is a few KiB; the largest certificate chains stay far below this.</summary>
+    public const int MaxSize = 1024 * 1024;
+
+    /// <summary>CMS nests about ten levels deep; 32 leaves room for odd encoders and none for an attack on the stack.</summary>
+    public const int MaxDepth = 32;
+
+    private BerNode(int tagClass, bool constructed, int tagNumber, byte[] encoded, int contentStart, int contentLength, IReadOnlyList<BerNode>? children,
+        int depth)
     {
+        Depth = depth;
         TagClass = tagClass;
         Constructed = constructed;
         TagNumber = tagNumber;
@@ -22,6 +33,9 @@ public sealed class BerNode
     public const int Universal = 0, ContextSpecific = 2;
     public const int Integer = 2, OctetString = 4, ObjectIdentifier = 6, Sequence = 16, Set = 17;
 
+    /// <summary>How deep this node sits (the root is 0).</summary>
+    public int Depth { get; }
+
     public int TagClass { get; }
     public bool Constructed { get; }
     public int TagNumber { get; }
@@ -34,7 +48,7 @@ public sealed class BerNode
     public bool Is(int tagClass, int tagNumber) => TagClass == tagClass && TagNumber == tagNumber;
 
     /// <summary>The nested elements; a primitive node's content is parsed as elements on demand (for malformed wrappers).</summary>
-    public IReadOnlyList<BerNode> Children => _children ??= ParseAll(Content.ToArray());
+    public IReadOnlyList<BerNode> Children => _children ??= ParseAll(Content.ToArray(), Depth + 1);
 
     /// <summary>The bytes of an OCTET STRING, joining the segments of a constructed (BER) one.</summary>
     public byte[] OctetBytes() => Constructed ? Children.SelectMany(c => c.OctetBytes()).ToArray() : Content.ToArray();
@@ -59,24 +73,26 @@ public sealed class BerNode
 
     public static BerNode Parse(byte[] data)
     {
+        if (data.Length > MaxSize) throw new FormatException($"ASN.1 data of {data.Length} bytes is larger than {MaxSize} bytes");
         var offset = 0;
-        return Read(data, ref offset, data.Length);
+        return Read(data, ref offset, data.Length, 0);
     }
 
-    private static List<BerNode> ParseAll(byte[] data)
+    private static List<BerNode> ParseAll(byte[] data, int depth)
     {
         var nodes = new List<BerNode>();
         var offset = 0;
         while (offset < data.Length)
         {
             if (data[offset] == 0 && offset + 1 < data.Length && data[offset + 1] == 0) break; // end-of-contents
-            nodes.Add(Read(data, ref offset, data.Length));
+            nodes.Add(Read(data, ref offset, data.Length, depth));
         }
         return nodes;
     }
 
-    private static BerNode Read(byte[] data, ref int offset, int end)
+    private static BerNode Read(byte[] data, ref int offset, int end, int depth)
     {
+        if (depth > MaxDepth) throw new FormatException($"ASN.1 data nests more than {MaxDepth} levels deep");
         if (offset >= end) throw new FormatException("truncated ASN.1 data");
         var first = data[offset++];
         var tagClass = first >> 6;
@@ -86,9 +102,11 @@ public sealed class BerNode
         {
             tagNumber = 0;
             byte b;
+            var tagBytes = 0;
             do
             {
                 if (offset >= end) throw new FormatException("truncated ASN.1 tag");
+                if (++tagBytes > 4) throw new FormatException("ASN.1 tag number too large");
                 b = data[offset++];
                 tagNumber = (tagNumber << 7) | (b & 0x7F);
             } while ((b & 0x80) != 0);
@@ -106,11 +124,11 @@ public sealed class BerNode
                 if (offset + 1 >= end) throw new FormatException("missing end-of-contents in ASN.1 data");
                 if (data[offset] == 0 && data[offset + 1] == 0)
                 {
-                    var node = new BerNode(tagClass, constructed, tagNumber, data, start, offset - start, children);
+                    var node = new BerNode(tagClass, constructed, tagNumber, data, start, offset - start, children, depth);
                     offset += 2;
                     return node;
                 }
-                children.Add(Read(data, ref offset, end));
+                children.Add(Read(data, ref offset, end, depth + 1));
             }
         }
         int length;
@@ -125,6 +143,6 @@ public sealed class BerNode
         if (length < 0 || offset + length > end) throw new FormatException("ASN.1 length exceeds the data");
         var contentStart = offset;
         offset += length;
-        return new BerNode(tagClass, constructed, tagNumber, data, contentStart, length, null);
+        return new BerNode(tagClass, constructed, tagNumber, data, contentStart, length, null, depth);
     }
 }
