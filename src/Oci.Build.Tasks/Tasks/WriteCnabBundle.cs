@@ -30,11 +30,14 @@ public sealed class WriteCnabBundle : OciTask
     public string? NameDelegation { get; set; }
 
     [Output] public ITaskItem? GeneratedBundle { get; private set; }
+    /// <summary>The bundle's images this build has in local layouts (Identity = the image string, metadata LayoutPath): relocation reads them there.</summary>
+    [Output] public ITaskItem[] ImageLayouts { get; private set; } = [];
 
     protected override void Run()
     {
         var registrySettings = RegistryTaskSettings.Create(CacheDirectory, RegistriesConfig, HostsDirectory, NameDelegation);
-        var images = Components.Select(Built).ToList();
+        var layouts = new Dictionary<string, string>(StringComparer.Ordinal);
+        var images = Components.Select(c => Built(c, layouts)).ToList();
         foreach (var item in ExternalImages)
         {
             var reference = NullIfEmpty(item.GetMetadata("Image"))
@@ -47,7 +50,7 @@ public sealed class WriteCnabBundle : OciTask
         if (NullIfEmpty(InvocationImageReference) is { } existing)
             invocation = new BundleImageInput("invocation", existing, BundleImageSources.FromRegistry(existing, registrySettings, this));
         else if (InvocationImage is not null)
-            invocation = Built(InvocationImage);
+            invocation = Built(InvocationImage, layouts);
         else
             throw new OciException(ErrorCodes.InvalidBundleSetting, "A bundle needs an invocation image: build one (the default) or name one with ContainerBundleInvocationImage.");
 
@@ -74,10 +77,20 @@ public sealed class WriteCnabBundle : OciTask
         result.SetMetadata("InvocationImage", bundle.InvocationImages[0].Image);
         result.SetMetadata("Images", string.Join(";", bundle.AllImages().Select(i => i.Image.Image)));
         GeneratedBundle = result;
+        ImageLayouts = bundle.AllImages().Select(i => i.Image.Image).Distinct()
+            .Where(image => layouts.ContainsKey(StripDigest(image)))
+            .Select(image =>
+            {
+                var item = new TaskItem(image);
+                item.SetMetadata("LayoutPath", layouts[StripDigest(image)]);
+                return (ITaskItem)item;
+            }).ToArray();
     }
 
     /// <summary>An image this build wrote: named by its first tag, described by its layout's index.json.</summary>
-    private static BundleImageInput Built(ITaskItem item)
+    private static string StripDigest(string image) => image.Contains('@') ? image[..image.IndexOf('@')] : image;
+
+    private static BundleImageInput Built(ITaskItem item, Dictionary<string, string> layouts)
     {
         var tag = item.GetMetadata("Tags").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
         var layout = item.GetMetadata("LayoutPath");
@@ -85,6 +98,7 @@ public sealed class WriteCnabBundle : OciTask
             throw new OciException(ErrorCodes.BundleImageMissing, $"The image {item.ItemSpec} has no layout (LayoutPath metadata); it cannot be put into the bundle.");
         var descriptor = BundleImageSources.FromLayout(layout, tag);
         var reference = tag is null ? item.ItemSpec : $"{item.ItemSpec}:{tag}";
+        layouts[reference] = layout;
         var name = item.GetMetadata("BundleComponent") is { Length: > 0 } component ? component : item.ItemSpec.Split('/')[^1];
         return new BundleImageInput(name, reference, descriptor);
     }

@@ -1,5 +1,5 @@
 using Microsoft.Build.Framework;
-using Oci.Build.Layout;
+using Oci.Build.Graph;
 
 namespace Oci.Build.Tasks;
 
@@ -15,7 +15,7 @@ public sealed class WriteOciArchive : OciTask
 
     protected override void Run()
     {
-        OciArchive.Write(LayoutPath, ArchivePath, TimestampSetting.Resolve(SourceDateEpoch, Created).ToUnixTimeSeconds(), NullIfEmpty(ImageName));
+        ImageArchive.Write(LayoutPath, ArchivePath, TimestampSetting.Resolve(SourceDateEpoch, Created).ToUnixTimeSeconds(), NullIfEmpty(ImageName));
         ((Oci.IBuildLog)this).Info($"  archive: {Path.GetFullPath(ArchivePath)}");
     }
 }

@@ -1,5 +1,6 @@
 using Oci.Build.Encryption.Cipher;
 using Oci.Build.Encryption.KeyWrap;
+using Oci.Build.Graph;
 using Oci.Build.IO;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
@@ -27,21 +28,23 @@ public sealed class LayoutDecryptor(IBuildLog log)
     {
         var source = OciLayout.Open(request.SourceLayout);
         var decrypted = new Dictionary<Digest, Descriptor>();
-        using var writer = OciLayoutWriter.Create(request.DestinationLayout);
-        var scratch = Path.Combine(Path.GetDirectoryName(writer.Destination)!, $".{Path.GetFileName(writer.Destination)}.decrypt-{Guid.NewGuid():N}");
+        using var sink = new LayoutSink(request.DestinationLayout);
+        var scratch = Path.Combine(Path.GetDirectoryName(sink.Destination)!, $".{Path.GetFileName(sink.Destination)}.decrypt-{Guid.NewGuid():N}");
         try
         {
-            var rewriter = new LayoutRewriter(source, writer, (layer, _, _) =>
+            var copy = ImageCopier.CopyAsync(new LayoutSource(source), sink, LayoutRoots.Of(source), new CopyOptions
             {
-                if (!EncryptionAnnotations.IsEncrypted(layer.MediaType)) return null;
-                if (!decrypted.TryGetValue(layer.Digest, out var plain))
-                    decrypted[layer.Digest] = plain = DecryptLayer(source, writer, layer, request.Keys, scratch);
-                return plain;
-            });
-            var index = rewriter.Rewrite();
-            writer.Commit(index);
-            log.Detail($"Decrypted {decrypted.Count} layer(s) into {writer.Destination}.");
-            return new LayoutDecryptionResult(writer.Destination, rewriter.Manifests, decrypted.Count);
+                TransformLayer = (content, target, _) =>
+                {
+                    var layer = content.Descriptor;
+                    if (!EncryptionAnnotations.IsEncrypted(layer.MediaType)) return Task.FromResult<Descriptor?>(null);
+                    if (!decrypted.TryGetValue(layer.Digest, out var plain))
+                        decrypted[layer.Digest] = plain = DecryptLayer(source, target, layer, request.Keys, scratch);
+                    return Task.FromResult<Descriptor?>(plain);
+                },
+            }).GetAwaiter().GetResult();
+            log.Detail($"Decrypted {decrypted.Count} layer(s) into {sink.Destination}.");
+            return new LayoutDecryptionResult(sink.Destination, LayoutRoots.Manifests(copy), decrypted.Count);
         }
         finally
         {
@@ -49,7 +52,7 @@ public sealed class LayoutDecryptor(IBuildLog log)
         }
     }
 
-    private Descriptor DecryptLayer(OciLayout source, OciLayoutWriter writer, Descriptor layer, DecryptionKeySet keys, string scratch)
+    private Descriptor DecryptLayer(OciLayout source, IImageSink sink, Descriptor layer, DecryptionKeySet keys, string scratch)
     {
         var publicText = layer.Annotation(EncryptionAnnotations.PublicOptions)
             ?? throw new OciException(ErrorCodes.InvalidEncryptedLayer, $"Encrypted layer {layer.Digest} has no '{EncryptionAnnotations.PublicOptions}' annotation; it cannot be decrypted.");
@@ -87,7 +90,7 @@ public sealed class LayoutDecryptor(IBuildLog log)
                     digest = plaintext.Digest;
                 }
                 var descriptor = layer with { MediaType = EncryptionAnnotations.ToPlain(layer.MediaType), Digest = digest, Annotations = WithoutEncryptionAnnotations(layer.Annotations) };
-                writer.AddTrustedBlobFile(temp, descriptor);
+                LayoutRoots.PutFile(sink, temp, descriptor);
                 // ocicrypt never checks the recorded digest and some writers get it wrong: worth a note, not a failure.
                 if (privateOptions.Digest is { } recorded && recorded != digest.ToString())
                     log.Detail($"  layer {layer.Digest}: its options record plaintext digest {recorded}, the plaintext is {digest} (ignored; the HMAC verified).");

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Oci.Build.Encryption.Cipher;
 using Oci.Build.Encryption.KeyWrap;
+using Oci.Build.Graph;
 using Oci.Build.IO;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
@@ -52,30 +53,34 @@ public sealed class LayoutEncryptor(IBuildLog log, ILayerCipher? cipher = null)
         var encrypted = new Dictionary<Digest, EncryptedLayer>();
         var seen = new HashSet<Digest>();
 
-        using var writer = OciLayoutWriter.Create(request.DestinationLayout);
-        var rewriter = new LayoutRewriter(source, writer, (layer, _, _) =>
+        using var sink = new LayoutSink(request.DestinationLayout);
+        var copy = ImageCopier.CopyAsync(new LayoutSource(source), sink, LayoutRoots.Of(source), new CopyOptions
         {
-            seen.Add(layer.Digest);
-            if (!request.Layers.Contains(layer.Digest)) return null;
-            if (!encrypted.TryGetValue(layer.Digest, out var done))
-                encrypted[layer.Digest] = done = EncryptLayer(source, writer, layer, request, recipientSet, cache);
-            return done.Encrypted;
-        });
-        var index = rewriter.Rewrite();
+            TransformLayer = (content, target, _) =>
+            {
+                var layer = content.Descriptor;
+                seen.Add(layer.Digest);
+                if (!request.Layers.Contains(layer.Digest)) return Task.FromResult<Descriptor?>(null);
+                if (!encrypted.TryGetValue(layer.Digest, out var done))
+                    encrypted[layer.Digest] = done = EncryptLayer(source, target, layer, request, recipientSet, cache);
+                return Task.FromResult<Descriptor?>(done.Encrypted);
+            },
+            BeforeCommit = () =>
+            {
+                var missing = request.Layers.Where(d => !seen.Contains(d)).ToList();
+                if (missing.Count > 0)
+                    throw new OciException(ErrorCodes.UnknownEncryptLayer, $"No image in {source.Description} has the layer(s) {string.Join(", ", missing)} that were selected for encryption.");
+                // The promise of this class: an encrypted layer's plaintext never reaches the output.
+                if (encrypted.Keys.FirstOrDefault(sink.HasBlob) is { Algorithm: not null } leaked)
+                    throw new InvalidOperationException($"Plaintext blob {leaked} would be written to the encrypted layout.");
+            },
+        }).GetAwaiter().GetResult();
 
-        var missing = request.Layers.Where(d => !seen.Contains(d)).ToList();
-        if (missing.Count > 0)
-            throw new OciException(ErrorCodes.UnknownEncryptLayer, $"No image in {source.Description} has the layer(s) {string.Join(", ", missing)} that were selected for encryption.");
-        // The promise of this class: an encrypted layer's plaintext never reaches the output.
-        if (encrypted.Keys.FirstOrDefault(writer.HasBlob) is { Algorithm: not null } leaked)
-            throw new InvalidOperationException($"Plaintext blob {leaked} would be written to the encrypted layout.");
-
-        writer.Commit(index);
         log.Detail($"Encrypted {encrypted.Count} layer(s) for {request.Recipients.Count} recipient(s) in {stopwatch.Elapsed.TotalMilliseconds:F0} ms.");
-        return new LayoutEncryptionResult(writer.Destination, rewriter.Manifests, encrypted.Values.ToList());
+        return new LayoutEncryptionResult(sink.Destination, LayoutRoots.Manifests(copy), encrypted.Values.ToList());
     }
 
-    private EncryptedLayer EncryptLayer(OciLayout source, OciLayoutWriter writer, Descriptor layer, LayoutEncryptionRequest request,
+    private EncryptedLayer EncryptLayer(OciLayout source, IImageSink sink, Descriptor layer, LayoutEncryptionRequest request,
         string recipientSet, EncryptedLayerCache? cache)
     {
         if (!EncryptionAnnotations.IsEncryptableLayer(MediaTypes.ToOciLayer(layer.MediaType)))
@@ -84,7 +89,7 @@ public sealed class LayoutEncryptor(IBuildLog log, ILayerCipher? cipher = null)
 
         if (cache?.Find(layer.Digest, recipientSet) is { } cached)
         {
-            writer.AddTrustedBlobFile(cache.BlobPath(cached.Digest), cached);
+            LayoutRoots.PutFile(sink, cache.BlobPath(cached.Digest), cached);
             log.Detail($"  layer {layer.Digest}: ciphertext {cached.Digest} reused (same content, same recipients)");
             return new EncryptedLayer(layer.Digest, cached, Reused: true);
         }
@@ -110,17 +115,7 @@ public sealed class LayoutEncryptor(IBuildLog log, ILayerCipher? cipher = null)
                 Digest = ciphertextDigest,
                 Annotations = WithEncryptionAnnotations(layer.Annotations, Wrap(request, options.ToJson()), publicOptions),
             };
-            string blobPath;
-            if (cache is null)
-            {
-                blobPath = temp;
-                writer.AddTrustedBlobFile(blobPath, descriptor);
-            }
-            else
-            {
-                blobPath = cache.Remember(layer.Digest, recipientSet, temp, descriptor);
-                writer.AddTrustedBlobFile(blobPath, descriptor);
-            }
+            LayoutRoots.PutFile(sink, cache is null ? temp : cache.Remember(layer.Digest, recipientSet, temp, descriptor), descriptor);
             log.Detail($"  layer {layer.Digest}: encrypted -> {ciphertextDigest}");
             return new EncryptedLayer(layer.Digest, descriptor, Reused: false);
         }

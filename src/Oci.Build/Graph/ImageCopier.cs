@@ -11,15 +11,26 @@ public sealed record CopyOptions
     public int Parallelism { get; init; } = 3;
 
     /// <summary>
-    /// Per-blob hook, applied to layers before they reach the sink (encrypt, decrypt). It may change a layer's bytes (the
-    /// documents that name it are then rewritten by the caller); null: digest-preserving, byte for byte.
+    /// Per-layer hook (encrypt, decrypt): given the layer and the sink, it either puts a replacement into the sink and
+    /// returns its descriptor, or returns null to copy the layer unchanged. With a hook, manifests whose layers changed
+    /// are rewritten (as OCI manifests naming the same configs) and so are the indexes above them; layers go one at a
+    /// time. Null: digest-preserving, byte for byte.
     /// </summary>
-    public Func<BlobContent, CancellationToken, Task<BlobContent>>? TransformLayer { get; init; }
+    public LayerTransform? TransformLayer { get; init; }
+
+    /// <summary>Runs after everything is in the sink and before it is committed: a last check that may still refuse.</summary>
+    public Action? BeforeCommit { get; init; }
 }
+
+/// <summary>Puts a replacement for <paramref name="layer"/> into <paramref name="sink"/> and returns it, or returns null to keep the layer.</summary>
+public delegate Task<Descriptor?> LayerTransform(BlobContent layer, IImageSink sink, CancellationToken cancellationToken);
 
 /// <summary>What a copy did: every blob's outcome and how many manifests were written (references already right are not).</summary>
 public sealed record CopyResult(ImageGraph Graph, IReadOnlyList<BlobPushResult> Blobs, int ManifestsWritten)
 {
+    /// <summary>Old document digest -> new descriptor, for every manifest or index a layer transform rewrote.</summary>
+    public IReadOnlyDictionary<Digest, Descriptor> Rewritten { get; init; } = new Dictionary<Digest, Descriptor>();
+
     public long BytesSent => Blobs.Sum(b => b.BytesSent);
     public int Count(BlobOutcome outcome) => Blobs.Count(b => b.Outcome == outcome);
 }
@@ -36,6 +47,8 @@ public static class ImageCopier
     {
         options ??= new CopyOptions();
         var graph = await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken).ConfigureAwait(false);
+        if (options.TransformLayer is { } transformLayer)
+            return await RewriteAsync(source, sink, roots, graph, transformLayer, options.BeforeCommit, cancellationToken).ConfigureAwait(false);
         var results = new List<BlobPushResult>();
         using var gate = new SemaphoreSlim(Math.Max(1, options.Parallelism));
         async Task<BlobPushResult> Put(GraphBlob blob)
@@ -43,10 +56,7 @@ public static class ImageCopier
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var content = BlobContent.From(source, blob.Descriptor);
-                if (blob.Role == "layer" && options.TransformLayer is { } transform)
-                    content = await transform(content, cancellationToken).ConfigureAwait(false);
-                return await sink.PutBlobAsync(content, cancellationToken).ConfigureAwait(false);
+                return await sink.PutBlobAsync(BlobContent.From(source, blob.Descriptor), cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -72,8 +82,83 @@ public static class ImageCopier
             var tags = group.SelectMany(r => r.Tags).Distinct().ToList();
             if (await sink.PutManifestAsync(group.First().Descriptor, document.Content, tags, cancellationToken).ConfigureAwait(false)) written++;
         }
+        options.BeforeCommit?.Invoke();
         await sink.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new CopyResult(graph, results, written);
+    }
+
+    /// <summary>
+    /// The copy with a layer transform: per manifest (children first) each layer is offered to the hook once; a manifest
+    /// with a replaced layer is written anew, and so is every index above it. Untouched documents keep their bytes.
+    /// </summary>
+    private static async Task<CopyResult> RewriteAsync(IImageSource source, IImageSink sink, IReadOnlyList<CopyRoot> roots, ImageGraph graph,
+        LayerTransform transform, Action? beforeCommit, CancellationToken cancellationToken)
+    {
+        var results = new List<BlobPushResult>();
+        var layers = new Dictionary<Digest, Descriptor>();
+        var rewritten = new Dictionary<Digest, Descriptor>();
+        var rewrittenContent = new Dictionary<Digest, byte[]>();
+        var written = 0;
+        var rootDigests = roots.Select(r => r.Descriptor.Digest).ToHashSet();
+        async Task<Descriptor> Layer(Descriptor layer)
+        {
+            if (layers.TryGetValue(layer.Digest, out var done)) return done;
+            var content = BlobContent.From(source, layer);
+            if (await transform(content, sink, cancellationToken).ConfigureAwait(false) is { } replaced) return layers[layer.Digest] = replaced;
+            results.Add(await sink.PutBlobAsync(content, cancellationToken).ConfigureAwait(false));
+            return layers[layer.Digest] = layer;
+        }
+
+        foreach (var document in graph.Documents)
+        {
+            var descriptor = document.Descriptor;
+            var content = document.Content;
+            if (document.Manifest is { } manifest)
+            {
+                var newLayers = new List<Descriptor>();
+                foreach (var layer in manifest.Layers) newLayers.Add(await Layer(layer).ConfigureAwait(false));
+                results.Add(await sink.PutBlobAsync(BlobContent.From(source, manifest.Config), cancellationToken).ConfigureAwait(false));
+                if (!newLayers.SequenceEqual(manifest.Layers))
+                {
+                    // Changed layers live only in OCI manifests; a Docker manifest becomes the OCI one naming the same bytes.
+                    content = OciJson.Serialize(manifest with
+                    {
+                        MediaType = MediaTypes.OciManifest,
+                        Config = manifest.Config.MediaType == MediaTypes.DockerConfig ? manifest.Config with { MediaType = MediaTypes.OciConfig } : manifest.Config,
+                        Layers = newLayers.Select(l => l with { MediaType = MediaTypes.ToOciLayer(l.MediaType) }).ToList(),
+                    });
+                    descriptor = descriptor with { MediaType = MediaTypes.OciManifest, Digest = Digest.Of(content), Size = content.Length };
+                }
+            }
+            else if (document.Index is { } index)
+            {
+                var children = index.Manifests.Select(c => rewritten.TryGetValue(c.Digest, out var n) ? c with { MediaType = n.MediaType, Digest = n.Digest, Size = n.Size } : c).ToList();
+                if (!children.SequenceEqual(index.Manifests))
+                {
+                    content = OciJson.Serialize(index with { MediaType = MediaTypes.OciIndex, Manifests = children });
+                    descriptor = descriptor with { MediaType = MediaTypes.OciIndex, Digest = Digest.Of(content), Size = content.Length };
+                }
+            }
+            if (descriptor.Digest != document.Descriptor.Digest)
+            {
+                rewritten[document.Descriptor.Digest] = descriptor;
+                rewrittenContent[document.Descriptor.Digest] = content;
+            }
+            if (rootDigests.Contains(document.Descriptor.Digest)) continue; // roots go with their tags below
+            if (await sink.PutManifestAsync(descriptor, content, null, cancellationToken).ConfigureAwait(false)) written++;
+        }
+        foreach (var group in roots.GroupBy(r => r.Descriptor.Digest))
+        {
+            var document = graph.Document(group.Key);
+            var root = group.First().Descriptor;
+            var (descriptor, content) = rewritten.TryGetValue(group.Key, out var n)
+                ? (root with { MediaType = n.MediaType, Digest = n.Digest, Size = n.Size }, rewrittenContent[group.Key])
+                : (root, document.Content);
+            if (await sink.PutManifestAsync(descriptor, content, group.SelectMany(r => r.Tags).Distinct().ToList(), cancellationToken).ConfigureAwait(false)) written++;
+        }
+        beforeCommit?.Invoke();
+        await sink.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new CopyResult(graph, results, written) { Rewritten = rewritten };
     }
 
     /// <summary>Non-distributable layers live at their URLs, not in registries.</summary>

@@ -5,8 +5,9 @@ namespace Oci.Build.Graph;
 
 /// <summary>
 /// An OCI image layout directory as a sink, written atomically (see <see cref="OciLayoutWriter"/>): nothing changes at
-/// the destination before <see cref="CommitAsync"/>. An existing layout keeps its other images (their blobs are linked
-/// into the new one, so they cost nothing and are never sent again); a tag written here replaces the entry that had it.
+/// the destination before <see cref="CommitAsync"/>, which replaces it. With <c>keepExisting</c> (skopeo's behaviour for
+/// <c>oci:</c> destinations) an existing layout keeps its other images: their blobs are linked into the new one, so they
+/// cost nothing and are never sent again, and a tag written here replaces the entry that had it.
 /// </summary>
 public sealed class LayoutSink : IImageSink
 {
@@ -16,10 +17,10 @@ public sealed class LayoutSink : IImageSink
 
     /// <param name="linkBlobs">Hard-link blobs that come as local files instead of copying them: only for layouts that
     /// are scratch space (their files share bytes with the source, so nothing may write into them).</param>
-    public LayoutSink(string destination, bool linkBlobs = false)
+    public LayoutSink(string destination, bool linkBlobs = false, bool keepExisting = false)
     {
         _writer = OciLayoutWriter.Create(destination, linkBlobs);
-        if (OciLayout.Exists(destination))
+        if (keepExisting && OciLayout.Exists(destination))
         {
             var existing = OciLayout.Open(destination);
             foreach (var file in Directory.EnumerateFiles(Path.Combine(existing.Root, OciLayout.BlobsDirectoryName), "*", SearchOption.AllDirectories))
@@ -32,6 +33,10 @@ public sealed class LayoutSink : IImageSink
     }
 
     public string Description => $"oci:{_writer.Destination}";
+
+    public string Destination => _writer.Destination;
+
+    public bool HasBlob(Digest digest) => _writer.HasBlob(digest);
 
     public Task<BlobPushResult> PutBlobAsync(BlobContent blob, CancellationToken cancellationToken) => Task.Run(async () =>
     {

@@ -31,6 +31,11 @@ public static class ImageBuilder
         var format = settings.Format;
         var config = ImageConfigEditor.Apply(baseImage.Config, settings, layers);
         var configBytes = JsonSerializer.SerializeToUtf8Bytes(config, OciJson.Options);
+        // Media types first: a format that cannot describe a layer fails before anything is written.
+        var manifestLayers = baseImage.Layers.Select(l => new Descriptor
+        {
+            MediaType = format.Layer(l.MediaType), Digest = l.Digest, Size = l.Size, Urls = l.Urls, Annotations = l.Annotations,
+        }).Concat(layers.Select(l => l.Descriptor with { MediaType = format.Layer(l.Descriptor.MediaType) })).ToList();
 
         using var writer = OciLayoutWriter.Create(layoutPath, linkTrustedBlobs: layoutIsScratch);
         foreach (var layer in baseImage.Layers)
@@ -52,10 +57,7 @@ public static class ImageBuilder
         {
             Config = configDescriptor,
             MediaType = format.Manifest(),
-            Layers = baseImage.Layers.Select(l => new Descriptor
-            {
-                MediaType = format.Layer(l.MediaType), Digest = l.Digest, Size = l.Size, Urls = l.Urls, Annotations = l.Annotations,
-            }).Concat(layers.Select(l => l.Descriptor with { MediaType = format.Layer(l.Descriptor.MediaType) })).ToList(),
+            Layers = manifestLayers,
             // Docker's v2 schema 2 has no annotations; the same facts stay in the config's labels when asked for.
             Annotations = format == ImageFormat.Docker ? null : annotations,
         };

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Oci.Build.Oci;
 
 public static class MediaTypes
@@ -32,4 +34,21 @@ public static class MediaTypes
         DockerForeignLayerGzip => "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
         _ => mediaType,
     };
+
+    /// <summary>The media type a document declares in its own <c>mediaType</c> field, or guesses from its shape.</summary>
+    public static string DetectManifest(ReadOnlySpan<byte> content)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(content);
+            using var json = JsonDocument.ParseValue(ref reader);
+            var root = json.RootElement;
+            if (root.TryGetProperty("mediaType", out var type) && type.GetString() is { Length: > 0 } declared) return declared;
+            return root.TryGetProperty("manifests", out _) ? MediaTypes.OciIndex : MediaTypes.OciManifest;
+        }
+        catch (JsonException)
+        {
+            throw new OciException(ErrorCodes.InvalidDocument, "A manifest is not valid JSON.");
+        }
+    }
 }

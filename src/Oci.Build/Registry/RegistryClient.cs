@@ -11,23 +11,6 @@ namespace Oci.Build.Registry;
 public sealed record ManifestDocument(byte[] Content, string MediaType, Digest Digest)
 {
     public Descriptor Descriptor => new() { MediaType = MediaType, Digest = Digest, Size = Content.Length };
-
-    /// <summary>The media type a document declares in its own <c>mediaType</c> field, or guesses from its shape.</summary>
-    public static string DetectMediaType(ReadOnlySpan<byte> content)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(content);
-            using var json = JsonDocument.ParseValue(ref reader);
-            var root = json.RootElement;
-            if (root.TryGetProperty("mediaType", out var type) && type.GetString() is { Length: > 0 } declared) return declared;
-            return root.TryGetProperty("manifests", out _) ? MediaTypes.OciIndex : MediaTypes.OciManifest;
-        }
-        catch (JsonException)
-        {
-            throw new OciException(ErrorCodes.InvalidDocument, "A manifest from the registry is not valid JSON.");
-        }
-    }
 }
 
 /// <summary>
@@ -65,7 +48,7 @@ public sealed class RegistryClient(RegistryConnection connection)
             throw new OciException(ErrorCodes.RegistryDigestMismatch,
                 $"{Endpoint.Host}/{repository}:{reference} says its manifest is {claimed}, but the bytes served are {digest}. Nothing was used.");
         var mediaType = response.Content.Headers.ContentType?.MediaType;
-        if (mediaType is null || !ManifestMediaTypes.Contains(mediaType)) mediaType = ManifestDocument.DetectMediaType(content);
+        if (mediaType is null || !ManifestMediaTypes.Contains(mediaType)) mediaType = MediaTypes.DetectManifest(content);
         return new ManifestDocument(content, mediaType, digest);
     }
 

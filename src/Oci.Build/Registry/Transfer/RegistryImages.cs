@@ -28,7 +28,7 @@ public sealed class RegistryImages(RegistrySettings settings, IBuildLog log, str
         switch (location.Transport)
         {
             case ImageTransport.Layout:
-                return new LayoutSink(location.Path);
+                return new LayoutSink(location.Path, keepExisting: true);
             case ImageTransport.Archive:
                 return new ArchiveSink(location.Path);
             default:

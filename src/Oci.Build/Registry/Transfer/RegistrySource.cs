@@ -4,42 +4,89 @@ using Oci.Build.Registry.Auth;
 
 namespace Oci.Build.Registry.Transfer;
 
+/// <summary>One place a repository is served from: a mirror or the registry itself.</summary>
+public sealed record RegistryRepository(RegistryClient Client, string Repository)
+{
+    public override string ToString() => $"{Client.Endpoint.Host}/{Repository}";
+}
+
 /// <summary>
 /// A registry repository as a source (<c>docker://HOST/REPO[:TAG]</c>): manifests and indexes through
-/// <c>/manifests/&lt;digest&gt;</c>, blobs through <c>/blobs/</c>, each checked against its digest and size.
+/// <c>/manifests/&lt;digest&gt;</c>, blobs through <c>/blobs/</c>, each checked against its digest and size. With several
+/// locations (mirrors first, as registries.conf and hosts.toml order them) each request goes to the first that serves
+/// it; a location that lacks it or is down is skipped, one that serves wrong bytes is an error.
 /// </summary>
-public sealed class RegistrySource(RegistryClient client, string repository) : IImageSource
+public sealed class RegistrySource : IImageSource
 {
-    private readonly IReadOnlyList<RegistryScope> _scopes = [RegistryScope.Pull(repository)];
+    private readonly IReadOnlyList<RegistryRepository> _locations;
+    private readonly IBuildLog? _log;
 
-    public string Description => $"docker://{client.Endpoint.Host}/{repository}";
-
-    public async Task<Descriptor> ResolveAsync(string? reference, CancellationToken cancellationToken)
+    public RegistrySource(RegistryClient client, string repository) : this([new RegistryRepository(client, repository)])
     {
-        var document = await client.GetManifestAsync(repository, reference ?? "latest", _scopes, cancellationToken).ConfigureAwait(false);
-        return document.Descriptor;
     }
 
-    public async Task<byte[]> ReadManifestAsync(Descriptor descriptor, CancellationToken cancellationToken)
+    public RegistrySource(IReadOnlyList<RegistryRepository> locations, IBuildLog? log = null, string? description = null)
+    {
+        if (locations.Count == 0) throw new ArgumentException("A registry source needs a location.", nameof(locations));
+        _locations = locations;
+        _log = log;
+        Description = description ?? $"docker://{locations[^1]}";
+    }
+
+    public string Description { get; }
+
+    public async Task<Descriptor> ResolveAsync(string? reference, CancellationToken cancellationToken) =>
+        (await ResolveWithLocationAsync(reference, cancellationToken).ConfigureAwait(false)).Document.Descriptor;
+
+    /// <summary>The document a tag or digest names, with the location that served it (for the log).</summary>
+    public Task<(ManifestDocument Document, RegistryRepository Location)> ResolveWithLocationAsync(string? reference, CancellationToken cancellationToken) =>
+        FromFirstAsync(reference ?? "latest", async location =>
+            (await location.Client.GetManifestAsync(location.Repository, reference ?? "latest", Scopes(location), cancellationToken).ConfigureAwait(false), location));
+
+    public Task<byte[]> ReadManifestAsync(Descriptor descriptor, CancellationToken cancellationToken)
     {
         if (descriptor.Size > OciJson.MaxDocumentSize)
             throw new OciException(ErrorCodes.InvalidDocument, $"The manifest {descriptor.Digest} in {Description} claims {descriptor.Size} bytes; documents over {OciJson.MaxDocumentSize} bytes are refused.");
-        var document = await client.GetManifestAsync(repository, descriptor.Digest.ToString(), _scopes, cancellationToken).ConfigureAwait(false);
-        if (document.Content.Length != descriptor.Size)
-            throw new OciException(ErrorCodes.RegistryDigestMismatch,
-                $"{Description}@{descriptor.Digest} is {document.Content.Length} bytes, but the document that names it says {descriptor.Size}. Nothing was used.");
-        return document.Content;
+        return FromFirstAsync(descriptor.Digest.ToString(), async location =>
+        {
+            // GetManifestAsync checks the digest; the size is the descriptor's other half.
+            var document = await location.Client.GetManifestAsync(location.Repository, descriptor.Digest.ToString(), Scopes(location), cancellationToken).ConfigureAwait(false);
+            if (document.Content.Length != descriptor.Size)
+                throw new OciException(ErrorCodes.RegistryDigestMismatch,
+                    $"{location}@{descriptor.Digest} is {document.Content.Length} bytes, but the document that names it says {descriptor.Size}. Nothing was used.");
+            return document.Content;
+        });
     }
 
     public Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken) =>
-        client.OpenBlobAsync(repository, descriptor, _scopes, cancellationToken);
+        FromFirstAsync(descriptor.Digest.ToString(), location => location.Client.OpenBlobAsync(location.Repository, descriptor, Scopes(location), cancellationToken));
 
-    public async Task<bool> HasAsync(Descriptor descriptor, CancellationToken cancellationToken) =>
-        MediaTypes.IsIndex(descriptor.MediaType) || MediaTypes.IsManifest(descriptor.MediaType)
-            ? await client.HeadManifestAsync(repository, descriptor.Digest.ToString(), _scopes, cancellationToken).ConfigureAwait(false) is not null
-            : await client.BlobExistsAsync(repository, descriptor.Digest, _scopes, cancellationToken).ConfigureAwait(false);
+    public Task<bool> HasAsync(Descriptor descriptor, CancellationToken cancellationToken) =>
+        FromFirstAsync(descriptor.Digest.ToString(), async location =>
+            MediaTypes.IsIndex(descriptor.MediaType) || MediaTypes.IsManifest(descriptor.MediaType)
+                ? await location.Client.HeadManifestAsync(location.Repository, descriptor.Digest.ToString(), Scopes(location), cancellationToken).ConfigureAwait(false) is not null
+                : await location.Client.BlobExistsAsync(location.Repository, descriptor.Digest, Scopes(location), cancellationToken).ConfigureAwait(false));
 
     public void Dispose()
     {
+    }
+
+    private static IReadOnlyList<RegistryScope> Scopes(RegistryRepository location) => [RegistryScope.Pull(location.Repository)];
+
+    private async Task<T> FromFirstAsync<T>(string what, Func<RegistryRepository, Task<T>> fetch)
+    {
+        foreach (var location in _locations)
+        {
+            try
+            {
+                return await fetch(location).ConfigureAwait(false);
+            }
+            catch (OciException ex) when (location != _locations[^1] && ex.Code is not ErrorCodes.RegistryDigestMismatch)
+            {
+                // A mirror that lacks the content or is down is skipped; a mirror serving wrong bytes is an error.
+                _log?.Detail($"  {location} could not serve {(Digest.TryParse(what, out var digest) ? TransferProgress.Short(digest) : what)} ({ex.Code}); trying the next location");
+            }
+        }
+        throw new InvalidOperationException("unreachable: the last location rethrows");
     }
 }

@@ -1,0 +1,25 @@
+using Oci.Build.Layout;
+using Oci.Build.Oci;
+
+namespace Oci.Build.Graph;
+
+/// <summary>Small helpers for copies of a whole layout: its roots with their tags, and what a rewrite made of them.</summary>
+public static class LayoutRoots
+{
+    /// <summary>Every image of index.json once, with all the tags (<c>org.opencontainers.image.ref.name</c>) it has there.</summary>
+    public static IReadOnlyList<CopyRoot> Of(OciLayout layout) =>
+        layout.Index.Manifests.GroupBy(m => m.Digest)
+            .Select(g => new CopyRoot(g.First() with { Annotations = null }, g.Select(m => m.Annotation(AnnotationKeys.RefName)).OfType<string>().ToList()))
+            .ToList();
+
+    /// <summary>Old manifest digest -> the manifest as copied (rewritten or the same), for every manifest of the copy.</summary>
+    public static IReadOnlyDictionary<Digest, Descriptor> Manifests(CopyResult copy) =>
+        copy.Graph.Documents.Where(d => d.Manifest is not null)
+            .ToDictionary(d => d.Descriptor.Digest, d => copy.Rewritten.GetValueOrDefault(d.Descriptor.Digest) ?? d.Descriptor);
+
+    /// <summary>Puts a blob this process just wrote and trusts (a ciphertext, a plaintext in scratch) into a sink.</summary>
+    public static BlobPushResult PutFile(IImageSink sink, string path, Descriptor descriptor) =>
+        sink.PutBlobAsync(new BlobContent(descriptor,
+                _ => Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan)), path),
+            CancellationToken.None).GetAwaiter().GetResult();
+}

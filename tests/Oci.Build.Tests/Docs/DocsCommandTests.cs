@@ -1,0 +1,116 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Oci.Build.Tests.Infrastructure;
+
+namespace Oci.Build.Tests.Docs;
+
+/// <summary>
+/// Runs the documented commands so the docs cannot rot. A ```bash block right after a `&lt;!-- run --&gt;` line in
+/// README.md or docs/*.md is extracted; a page's blocks run in order, in one bash script (set -euo pipefail), from the
+/// root of a scratch copy of the repository (the files git knows, tracked or new). The tools' state stays in the scratch
+/// folder too: its own Oci.Build cache, podman storage and GnuPG home. See docs/README.md.
+/// </summary>
+[Collection("Publish")]
+public sealed class DocsCommandTests
+{
+    public static TheoryData<string> PagesWithCommands()
+    {
+        var data = new TheoryData<string>();
+        foreach (var page in Pages().Where(p => Blocks(p).Count > 0)) data.Add(Path.GetRelativePath(RepoPaths.Root, page));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(PagesWithCommands))]
+    public void The_marked_commands_of_the_page_run(string page)
+    {
+        var blocks = Blocks(Path.Combine(RepoPaths.Root, page));
+        using var scratch = new TempDirectory("docs");
+        var root = scratch.Combine("repo");
+        CopyRepository(root);
+        var script = new StringBuilder("set -euo pipefail\n");
+        foreach (var (block, index) in blocks.Select((b, i) => (b, i)))
+            script.Append($"echo '--- {page} block {index + 1}'\ncd \"{root}\"\n{block}\n");
+        // podman refuses a runroot path longer than 50 characters.
+        var runroot = Path.Combine("/tmp", "ocid-" + Guid.NewGuid().ToString("N")[..8]);
+        File.WriteAllText(scratch.Combine("storage.conf"), $"[storage]\ndriver = \"vfs\"\ngraphroot = \"{scratch.Combine("podman")}\"\nrunroot = \"{runroot}\"\n");
+        Directory.CreateDirectory(scratch.Combine("gnupg"));
+        File.SetUnixFileMode(scratch.Combine("gnupg"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            var result = ProcessRunner.Run("bash", ["-c", script.ToString()], root, new Dictionary<string, string?>
+            {
+                ["OCI_BUILD_CACHE"] = scratch.Combine("cache"),
+                ["CONTAINERS_STORAGE_CONF"] = scratch.Combine("storage.conf"),
+                ["GNUPGHOME"] = scratch.Combine("gnupg"),
+                ["MSBUILDDISABLENODEREUSE"] = "1",
+                ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+                ["DOTNET_NOLOGO"] = "1",
+                ["SOURCE_DATE_EPOCH"] = null,
+            }, timeout: TimeSpan.FromMinutes(15));
+            Assert.True(result.ExitCode == 0, $"{page}: a documented command failed (exit {result.ExitCode}):\n{result.Output}");
+        }
+        finally
+        {
+            ProcessRunner.Run("gpgconf", ["--kill", "all"], environment: new Dictionary<string, string?> { ["GNUPGHOME"] = scratch.Combine("gnupg") });
+            if (Directory.Exists(runroot)) Directory.Delete(runroot, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_marker_is_found_only_before_bash_blocks()
+    {
+        var page = string.Join('\n', "text", "<!-- run -->", "```bash", "echo one", "```", "```bash", "echo unmarked", "```", "<!-- run -->", "", "```bash", "echo two", "```");
+        Assert.Equal(["echo one", "echo two"], Blocks(page.Split('\n')));
+        // Every page that marks a block marks only bash blocks (a marker before anything else is a mistake).
+        foreach (var file in Pages())
+        {
+            var lines = File.ReadAllLines(file);
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (lines[i].Trim() != Marker) continue;
+                var next = lines.Skip(i + 1).FirstOrDefault(l => l.Trim().Length > 0);
+                Assert.True(next?.Trim() == "```bash", $"{file}:{i + 1}: {Marker} must come right before a ```bash block");
+            }
+        }
+    }
+
+    private const string Marker = "<!-- run -->";
+
+    private static IEnumerable<string> Pages() =>
+        Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "docs"), "*.md").Order(StringComparer.Ordinal).Prepend(Path.Combine(RepoPaths.Root, "README.md"));
+
+    private static List<string> Blocks(string file) => Blocks(File.ReadAllLines(file));
+
+    private static List<string> Blocks(IReadOnlyList<string> lines)
+    {
+        var blocks = new List<string>();
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (lines[i].Trim() != Marker) continue;
+            var start = i + 1;
+            while (start < lines.Count && lines[start].Trim().Length == 0) start++;
+            if (start >= lines.Count || lines[start].Trim() != "```bash") continue;
+            var end = start + 1;
+            while (end < lines.Count && lines[end].Trim() != "```") end++;
+            blocks.Add(string.Join('\n', lines.Skip(start + 1).Take(end - start - 1)));
+            i = end;
+        }
+        return blocks;
+    }
+
+    /// <summary>The files git knows (tracked, or new and not ignored): no bin/obj, no local state.</summary>
+    private static void CopyRepository(string destination)
+    {
+        var files = ProcessRunner.Run("git", ["ls-files", "-co", "--exclude-standard", "-z"], RepoPaths.Root).EnsureSuccess("git ls-files").StandardOutput
+            .Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var file in files)
+        {
+            var source = Path.Combine(RepoPaths.Root, file);
+            if (!File.Exists(source)) continue; // deleted in the work tree
+            var target = Path.Combine(destination, file);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(source, target);
+        }
+    }
+}
