@@ -31,8 +31,7 @@ public static class ErrorCodes
     public const string UnsafeArchiveEntry = "OCI1011";
     /// <summary>Warning: a framework-dependent app on the empty (scratch) base has no .NET runtime to start it.</summary>
     public const string NoRuntimeInImage = "OCI1012";
-    /// <summary>Retired (was: the warning that several ContainerRuntimeIdentifiers still built one image); multi-platform output exists now.</summary>
-    public const string SinglePlatformOnly = "OCI1013";
+    // OCI1013 is retired (it warned that several ContainerRuntimeIdentifiers still built one image): never reuse it.
 
     // sdk: the .NET SDK's container surface (OCI1040-1059) ------------------------------------------------
     /// <summary>A ContainerWritableDirectory has no numeric owner, or names a file of the publish folder.</summary>
