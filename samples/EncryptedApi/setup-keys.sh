@@ -12,7 +12,7 @@ rm -rf keys && mkdir -p keys/gnupg && chmod 700 keys/gnupg
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out keys/prod.pem 2>/dev/null
 openssl pkey -in keys/prod.pem -pubout -out keys/prod.pub.pem
 export GNUPGHOME="$PWD/keys/gnupg"
-gpg --batch --quiet --pinentry-mode loopback --passphrase '' --quick-generate-key "EncryptedApi ops <ops@encrypted-api.example>" rsa3072 default never
+gpg --batch --quiet --pinentry-mode loopback --passphrase '' --quick-generate-key "EncryptedApi ops <ops@encrypted-api.example>" default default never
 gpg --batch --armor --export ops@encrypted-api.example > keys/ops.asc
 gpg --batch --pinentry-mode loopback --passphrase '' --armor --export-secret-keys ops@encrypted-api.example > keys/ops.secret.asc
 gpgconf --kill all
