@@ -1,3 +1,4 @@
+using Oci.Build.Store;
 using Oci.Build.IO;
 using Oci.Build.Layers;
 using Oci.Build.Oci;
@@ -20,7 +21,7 @@ public class LayerBuilderTests : IDisposable
     }
 
     private LayerBuilder Builder(LayerCompression? compression = null) =>
-        new(new LayerCache(_temp.Combine("cache")), compression ?? LayerCompression.Gzip, new TarSettings(0));
+        new(new ContentStore(_temp.Combine("cache")), compression ?? LayerCompression.Gzip, new TarSettings(0));
 
     [Fact]
     public void Digest_and_diff_id_describe_the_blob_and_its_uncompressed_tar()
