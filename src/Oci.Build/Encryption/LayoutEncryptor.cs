@@ -7,6 +7,7 @@ using Oci.Build.Graph;
 using Oci.Build.IO;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
+using Oci.Build.Store;
 
 namespace Oci.Build.Encryption;
 
@@ -49,7 +50,7 @@ public sealed class LayoutEncryptor(IBuildLog log, ILayerCipher? cipher = null)
         var stopwatch = Stopwatch.StartNew();
         var source = OciLayout.Open(request.SourceLayout);
         var recipientSet = RecipientSetId(request.Recipients);
-        var cache = request.CacheDirectory is null ? null : new EncryptedLayerCache(request.CacheDirectory);
+        var cache = request.CacheDirectory is null ? null : new ContentStore(request.CacheDirectory);
         var encrypted = new Dictionary<Digest, EncryptedLayer>();
         var seen = new HashSet<Digest>();
 
@@ -81,13 +82,13 @@ public sealed class LayoutEncryptor(IBuildLog log, ILayerCipher? cipher = null)
     }
 
     private EncryptedLayer EncryptLayer(OciLayout source, IImageSink sink, Descriptor layer, LayoutEncryptionRequest request,
-        string recipientSet, EncryptedLayerCache? cache)
+        string recipientSet, ContentStore? cache)
     {
         if (!EncryptionAnnotations.IsEncryptableLayer(MediaTypes.ToOciLayer(layer.MediaType)))
             throw new OciException(ErrorCodes.UnknownEncryptLayer,
                 $"Layer {layer.Digest} has media type '{layer.MediaType}', which cannot be encrypted (already encrypted, or not an image layer).");
 
-        if (cache?.Find(layer.Digest, recipientSet) is { } cached)
+        if (cache?.FindCiphertext(layer.Digest, recipientSet) is { } cached)
         {
             LayoutRoots.PutFile(sink, cache.BlobPath(cached.Digest), cached);
             log.Detail($"  layer {layer.Digest}: ciphertext {cached.Digest} reused (same content, same recipients)");
@@ -115,7 +116,7 @@ public sealed class LayoutEncryptor(IBuildLog log, ILayerCipher? cipher = null)
                 Digest = ciphertextDigest,
                 Annotations = WithEncryptionAnnotations(layer.Annotations, Wrap(request, options.ToJson()), publicOptions),
             };
-            LayoutRoots.PutFile(sink, cache is null ? temp : cache.Remember(layer.Digest, recipientSet, temp, descriptor), descriptor);
+            LayoutRoots.PutFile(sink, cache is null ? temp : cache.RememberCiphertext(layer.Digest, recipientSet, temp, descriptor), descriptor);
             log.Detail($"  layer {layer.Digest}: encrypted -> {ciphertextDigest}");
             return new EncryptedLayer(layer.Digest, descriptor, Reused: false);
         }

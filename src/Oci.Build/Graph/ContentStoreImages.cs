@@ -1,3 +1,4 @@
+using Oci.Build.Store;
 using Oci.Build.IO;
 using Oci.Build.Layers;
 using Oci.Build.Oci;
@@ -5,10 +6,10 @@ using Oci.Build.Oci;
 namespace Oci.Build.Graph;
 
 /// <summary>
-/// The local content store (<see cref="LayerCache"/>'s blobs, content-addressed) as a source: manifests, configs and
+/// The local content store (<see cref="ContentStore"/>'s blobs, content-addressed) as a source: manifests, configs and
 /// layers by digest, verified again on every read. It has no tags: roots are given by digest.
 /// </summary>
-public sealed class ContentStoreSource(LayerCache store, string? description = null) : IImageSource
+public sealed class ContentStoreSource(ContentStore store, string? description = null) : IImageSource
 {
     public string Description => description ?? $"the content store {store.Root}";
 
@@ -60,7 +61,7 @@ public sealed class ContentStoreSource(LayerCache store, string? description = n
 /// verified on the way, and moved into place only when its digest and size are right, so bad content is never stored.
 /// Tags mean nothing here (the store is addressed by digest).
 /// </summary>
-public sealed class ContentStoreSink(LayerCache store, IBuildLog? log = null) : IImageSink
+public sealed class ContentStoreSink(ContentStore store, IBuildLog? log = null) : IImageSink
 {
     public string Description => $"the content store {store.Root}";
 
@@ -74,8 +75,14 @@ public sealed class ContentStoreSink(LayerCache store, IBuildLog? log = null) : 
         {
             var progress = log is not null && descriptor.Size >= 16L << 20 ? new Registry.Transfer.TransferProgress(log, "pulling", descriptor.Digest, descriptor.Size) : null;
             await using (var input = await blob.OpenAsync(cancellationToken).ConfigureAwait(false))
-            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
+                // A source that reads through this store (StoreFirstSource) stores what it fetches: then it is here now.
+                if (Has(descriptor))
+                {
+                    File.Delete(temp);
+                    return new BlobPushResult(descriptor, BlobOutcome.Uploaded, descriptor.Size);
+                }
+                await using var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
                 var buffer = new byte[1 << 17];
                 int read;
                 // The last read (end of stream) throws when the digest or size is wrong: nothing reaches the store then.
@@ -95,6 +102,8 @@ public sealed class ContentStoreSink(LayerCache store, IBuildLog? log = null) : 
             throw;
         }
     }
+
+    private bool Has(Descriptor descriptor) => store.Has(descriptor.Digest, descriptor.Size);
 
     public Task<bool> PutManifestAsync(Descriptor descriptor, byte[] content, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
     {

@@ -4,7 +4,7 @@ namespace Oci.Build.Graph;
 
 /// <summary>
 /// A remote source read through the content store: what the store holds is read from it (verified), the rest comes
-/// from the remote, and manifests read that way are stored (blobs are stored by copying into the store's sink). So an image pinned by digest, once pulled, is read again
+/// from the remote and is stored on the way (verified first). So an image pinned by digest, once pulled, is read again
 /// without the network, and nothing unverified is ever stored.
 /// </summary>
 public sealed class StoreFirstSource(IImageSource remote, ContentStoreSource store, ContentStoreSink sink) : IImageSource
@@ -24,9 +24,13 @@ public sealed class StoreFirstSource(IImageSource remote, ContentStoreSource sto
         return content;
     }
 
-    /// <summary>A blob from the store, else straight from the remote (a copy into the store is what stores blobs).</summary>
-    public Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken) =>
-        store.Has(descriptor.Digest, descriptor.Size) ? store.OpenBlobAsync(descriptor, cancellationToken) : remote.OpenBlobAsync(descriptor, cancellationToken);
+    /// <summary>A blob from the store; one it lacks is fetched into it first (verified), so nothing is downloaded twice.</summary>
+    public async Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken)
+    {
+        if (!store.Has(descriptor.Digest, descriptor.Size))
+            await sink.PutBlobAsync(BlobContent.From(remote, descriptor), cancellationToken).ConfigureAwait(false);
+        return await store.OpenBlobAsync(descriptor, cancellationToken).ConfigureAwait(false);
+    }
 
     public async Task<bool> HasAsync(Descriptor descriptor, CancellationToken cancellationToken) =>
         store.Has(descriptor.Digest, descriptor.Size) || await remote.HasAsync(descriptor, cancellationToken).ConfigureAwait(false);

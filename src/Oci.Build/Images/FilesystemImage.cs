@@ -1,3 +1,4 @@
+using Oci.Build.Store;
 using Oci.Build.Layers;
 
 namespace Oci.Build.Images;
@@ -10,7 +11,7 @@ public static class FilesystemImage
 {
     public static ImageResult Build(IReadOnlyList<LayerEntry> entries, ImageSettings settings, string layoutPath, string cacheDirectory)
     {
-        var builder = new LayerBuilder(new LayerCache(cacheDirectory), LayerCompression.Gzip, new TarSettings(settings.Created.ToUnixTimeSeconds()));
+        var builder = new LayerBuilder(new ContentStore(cacheDirectory), LayerCompression.Gzip, new TarSettings(settings.Created.ToUnixTimeSeconds()));
         var layer = builder.Build(new LayerSpec("rootfs", entries));
         using var scratch = BaseImage.Scratch();
         return ImageBuilder.Build(scratch, [layer], settings, layoutPath);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Oci.Build.Store;
 using Oci.Build.Layers;
 using Oci.Build.Oci;
 
@@ -28,7 +29,7 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         var plan = PublishLayerPlanner.Plan(request.PublishDirectory, request.ClassifiedFiles, request.Layering, request.CustomLayers,
             settings.WorkingDirectory ?? "/app");
         plan = WritableDirectory.AddTo(plan, request.WritableDirectories, settings.WorkingDirectory ?? "/app");
-        var builder = new LayerBuilder(new LayerCache(request.CacheDirectory), request.Compression,
+        var builder = new LayerBuilder(new ContentStore(request.CacheDirectory), request.Compression,
             new TarSettings(settings.Created.ToUnixTimeSeconds()));
         var layers = builder.BuildAll(plan);
 

@@ -1,16 +1,17 @@
 using System.Security.Cryptography;
 using System.Text;
+using Oci.Build.Store;
 using Oci.Build.IO;
 using Oci.Build.Oci;
 
 namespace Oci.Build.Layers;
 
 /// <summary>
-/// Builds layer blobs into a <see cref="LayerCache"/>, doing as little as the cache allows:
+/// Builds layer blobs into a <see cref="ContentStore"/>, doing as little as the cache allows:
 /// an unchanged entry list costs nothing; unchanged content costs one tar+hash pass; only new content is compressed.
 /// Tar, hash and compression stream through each other, so memory stays bounded whatever the layer's size.
 /// </summary>
-public sealed class LayerBuilder(LayerCache cache, LayerCompression compression, TarSettings tar)
+public sealed class LayerBuilder(ContentStore cache, LayerCompression compression, TarSettings tar)
 {
     // Bumped whenever the tar format this builder writes changes, so old selectors stop matching.
     private const string FormatVersion = "oci-build-tar-1";

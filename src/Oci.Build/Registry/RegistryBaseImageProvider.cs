@@ -1,3 +1,4 @@
+using Oci.Build.Store;
 using Oci.Build.Graph;
 using Oci.Build.Images;
 using Oci.Build.Layers;
@@ -13,7 +14,7 @@ namespace Oci.Build.Registry;
 /// base whose blobs are all stored is built without touching the network. The base keeps its original name (the one
 /// the user wrote) in the image; the log says where it was fetched from.
 /// </summary>
-public sealed class RegistryBaseImageProvider(RegistryResolver resolver, RegistryContext context, LayerCache cache, IBuildLog log, int parallelism = 3)
+public sealed class RegistryBaseImageProvider(RegistryResolver resolver, RegistryContext context, ContentStore cache, IBuildLog log, int parallelism = 3)
     : IBaseImageProvider
 {
     public bool Handles(string spec) => IsRegistryReference(spec);

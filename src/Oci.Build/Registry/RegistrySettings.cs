@@ -1,3 +1,4 @@
+using Oci.Build.Store;
 using Oci.Build.Oci;
 using Oci.Build.Layers;
 using Oci.Build.Registry.Auth;
@@ -23,7 +24,7 @@ public sealed record RegistrySettings
     public RegistryTransportOptions? Transport { get; init; }
     public DelegationOptions? Delegation { get; init; }
 
-    public LayerCache Cache => new(CacheDirectory);
+    public ContentStore Cache => new(CacheDirectory);
 
     public RegistryResolver CreateResolver(IBuildLog log)
     {

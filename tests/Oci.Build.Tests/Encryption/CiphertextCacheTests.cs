@@ -27,10 +27,17 @@ public class CiphertextCacheTests
         Assert.NotEqual(firstLayers[^1].Digest, third.Manifest.Layers[^1].Digest);
         Assert.Equal(firstLayers[0].Digest, third.Manifest.Layers[0].Digest); // the plain base layer is untouched
 
-        // The ciphertext cache holds ciphertext only.
-        var cached = Directory.EnumerateFiles(Path.Combine(image.CacheDirectory, "encrypted"), "*", SearchOption.AllDirectories)
-            .Select(f => Digest.OfFile(f)).ToHashSet();
-        Assert.DoesNotContain(cached, d => image.AddedLayers.Contains(d));
+        // The content store's ciphertext index records ciphertexts only, each stored whole under its own digest.
+        var store = new global::Oci.Build.Store.ContentStore(image.CacheDirectory);
+        var recorded = Directory.EnumerateFiles(Path.Combine(image.CacheDirectory, "ciphertexts"))
+            .Select(f => OciJson.Deserialize<Descriptor>(File.ReadAllBytes(f), "ciphertext entry")).ToList();
+        Assert.Equal(2 * image.AddedLayers.Count, recorded.Select(d => d.Digest).Distinct().Count()); // two recipient sets, each added layer
+        Assert.All(recorded, d =>
+        {
+            Assert.DoesNotContain(d.Digest, image.AddedLayers);
+            Assert.EndsWith("+encrypted", d.MediaType, StringComparison.Ordinal);
+            Assert.Equal(d.Digest, Digest.OfFile(store.BlobPath(d.Digest)));
+        });
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Oci.Build.Store;
 using Oci.Build.Images;
 using Oci.Build.Layers;
 using Oci.Build.Layout;
@@ -29,7 +30,7 @@ public sealed record TestImage(string PlainLayout, string Tag, Descriptor Manife
             new ImageSettings { Repository = "test/base", Tags = ["base"], Platform = platform, Created = created }, baseLayout, cache);
 
         using var baseImage = new LayoutBaseImageProvider(temp.Path).Resolve($"oci:{baseLayout}:base", platform);
-        var builder = new LayerBuilder(new LayerCache(cache), LayerCompression.Gzip, new TarSettings(created.ToUnixTimeSeconds()));
+        var builder = new LayerBuilder(new ContentStore(cache), LayerCompression.Gzip, new TarSettings(created.ToUnixTimeSeconds()));
         var layers = new[]
         {
             builder.Build(new LayerSpec("app", [LayerEntry.FromFile("app/app.txt", Path.Combine(files, "app.txt"))])),

@@ -1,3 +1,4 @@
+using Oci.Build.Store;
 using Oci.Build.IO;
 using Oci.Build.Tests.Encryption;
 using Oci.Build.Tests.Infrastructure;
@@ -35,7 +36,7 @@ public sealed class PlaintextPrivacyTests
         var cache = temp.Combine("cache");
         Directory.CreateDirectory(cache);
         File.SetUnixFileMode(cache, (UnixFileMode)0b111_101_101);
-        var file = new Layers.LayerCache(cache).NewTempFile();
+        var file = new Store.ContentStore(cache).NewTempFile();
         Assert.Equal(PrivateFiles.FolderMode, File.GetUnixFileMode(cache));
         Assert.Equal(PrivateFiles.FolderMode, File.GetUnixFileMode(Path.GetDirectoryName(file)!));
     }

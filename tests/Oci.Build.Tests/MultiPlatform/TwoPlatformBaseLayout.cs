@@ -1,3 +1,4 @@
+using Oci.Build.Store;
 using Oci.Build.Images;
 using Oci.Build.Layers;
 using Oci.Build.Oci;
@@ -23,7 +24,7 @@ public static class TwoPlatformBaseLayout
         File.WriteAllText(Path.Combine(files, "arm64-marker"), "an arm64 base would hold arm64 libraries here\n");
 
         var created = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
-        var builder = new LayerBuilder(new LayerCache(cacheDirectory), LayerCompression.Gzip, new TarSettings(created.ToUnixTimeSeconds()));
+        var builder = new LayerBuilder(new ContentStore(cacheDirectory), LayerCompression.Gzip, new TarSettings(created.ToUnixTimeSeconds()));
         var shared = builder.Build(new LayerSpec("etc",
         [
             LayerEntry.FromFile("etc/passwd", Path.Combine(files, "passwd")),

@@ -73,7 +73,7 @@ public sealed class FaultProxyTests
         using var image = harness.Pull($"{proxy.Host}/lib/flaky:1");
         watch.Stop();
 
-        var cached = harness.LayerCache.BlobPath(layer);
+        var cached = harness.ContentStore.BlobPath(layer);
         Assert.True(File.Exists(cached), proxy.Describe());
         Assert.Equal(layer, Digest.OfFile(cached));
         // Resumed, not restarted: each retry of the layer asked for the bytes after those already read.
@@ -109,12 +109,12 @@ public sealed class FaultProxyTests
         Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(30));
 
         // Nothing half-downloaded reached the cache; without the faults the same pull completes.
-        Assert.False(File.Exists(harness.LayerCache.BlobPath(layer)));
+        Assert.False(File.Exists(harness.ContentStore.BlobPath(layer)));
         var temp = Path.Combine(harness.Cache, "tmp");
         Assert.Empty(Directory.Exists(temp) ? Directory.GetFiles(temp) : []);
         proxy.Rule = _ => null;
         using var image = harness.Pull($"{proxy.Host}/lib/broken:1");
-        Assert.Equal(layer, Digest.OfFile(harness.LayerCache.BlobPath(layer)));
+        Assert.Equal(layer, Digest.OfFile(harness.ContentStore.BlobPath(layer)));
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class FaultProxyTests
 
         var error = Assert.Throws<OciException>(() => harness.Pull($"{proxy.Host}/lib/liar:1"));
         Assert.Equal(ErrorCodes.RegistryDigestMismatch, error.Code);
-        Assert.False(File.Exists(harness.LayerCache.BlobPath(layer)));
+        Assert.False(File.Exists(harness.ContentStore.BlobPath(layer)));
     }
 
     [Fact]
@@ -229,7 +229,7 @@ public sealed class FaultProxyTests
         using var pulled = harness.Pull($"{proxy.Host}/samples/hello:1.0.0");
         Assert.Equal(hello.ManifestDescriptor.Digest, pulled.ManifestDescriptor!.Digest);
         foreach (var layer in hello.Manifest.Layers)
-            Assert.Equal(layer.Digest, Digest.OfFile(harness.LayerCache.BlobPath(layer.Digest)));
+            Assert.Equal(layer.Digest, Digest.OfFile(harness.ContentStore.BlobPath(layer.Digest)));
         Assert.True(seen.Contains("truncate"), proxy.Describe());
     }
 

@@ -1,3 +1,4 @@
+using Oci.Build.Store;
 using Oci.Build.Oci;
 using Oci.Build.Tests.Infrastructure;
 using Oci.Build.Tests.Registry.Support;
@@ -28,7 +29,7 @@ public sealed class MultiPlatformBaseTests
             Assert.Equal(pushed.Manifests[platform].Digest, image.ManifestDescriptor!.Digest);
             Assert.Equal(pushed.Manifests[platform].MediaType, image.ManifestDescriptor.MediaType);
             Assert.Equal(platform.Split('/')[1], image.Config["architecture"]!.GetValue<string>());
-            Assert.All(image.Layers, l => Assert.True(File.Exists(harness.LayerCache.BlobPath(l.Digest))));
+            Assert.All(image.Layers, l => Assert.True(File.Exists(harness.ContentStore.BlobPath(l.Digest))));
         }
 
         var log = registry.WaitForLog($"/manifests/{pushed.Manifests["linux/arm/v7"].Digest}", 0);

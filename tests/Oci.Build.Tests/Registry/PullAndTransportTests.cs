@@ -1,4 +1,5 @@
 using System.Net;
+using Oci.Build.Store;
 using Oci.Build.Graph;
 using Oci.Build.Oci;
 using Oci.Build.Registry.Transfer;
@@ -25,7 +26,7 @@ public sealed class PullAndTransportTests
 
             using var image = harness.Pull($"{registry.Host}/lib/base:1@{pinned}");
             Assert.Equal($"{registry.Host}/lib/base:1@{pinned}", image.Name);
-            Assert.All(image.Layers, l => Assert.True(File.Exists(harness.LayerCache.BlobPath(l.Digest))));
+            Assert.All(image.Layers, l => Assert.True(File.Exists(harness.ContentStore.BlobPath(l.Digest))));
 
             // A platform the image does not have: a clear error naming what it offers (a single-platform base: OCI1030).
             var wrong = Assert.Throws<OciException>(() =>
@@ -60,7 +61,7 @@ public sealed class PullAndTransportTests
 
         var error = Assert.Throws<OciException>(() => harness.Pull($"{registry.Host}/lib/bad:1"));
         Assert.Equal(ErrorCodes.RegistryDigestMismatch, error.Code);
-        Assert.False(File.Exists(harness.LayerCache.BlobPath(layer)));
+        Assert.False(File.Exists(harness.ContentStore.BlobPath(layer)));
         Assert.Empty(Directory.Exists(Path.Combine(harness.Cache, "tmp")) ? Directory.GetFiles(Path.Combine(harness.Cache, "tmp")) : []);
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Oci.Build.Store;
 using Oci.Build.Graph;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
@@ -53,7 +54,7 @@ public sealed class RedirectTests
             var blobDigests = image.Layers.Select(l => l.Digest).Append(image.Manifest!.Config.Digest).ToList();
             foreach (var digest in blobDigests)
             {
-                var cached = harness.LayerCache.BlobPath(digest);
+                var cached = harness.ContentStore.BlobPath(digest);
                 Assert.True(File.Exists(cached), $"{digest} is not cached");
                 Assert.Equal(digest, Digest.Of(File.ReadAllBytes(cached)));
             }

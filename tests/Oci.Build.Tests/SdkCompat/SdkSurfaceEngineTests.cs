@@ -1,3 +1,4 @@
+using Oci.Build.Store;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.Json.Nodes;
@@ -71,7 +72,7 @@ public sealed class SdkSurfaceEngineTests : IDisposable
         using var baseImage = TestImages.FromLayout(baseLayout, "1");
         var file = _temp.Combine("app.txt");
         File.WriteAllText(file, "app");
-        var layer = new LayerBuilder(new LayerCache(_temp.Combine("cache")), LayerCompression.Gzip, new TarSettings(0))
+        var layer = new LayerBuilder(new ContentStore(_temp.Combine("cache")), LayerCompression.Gzip, new TarSettings(0))
             .Build(new LayerSpec("app", [LayerEntry.FromFile("app/app.txt", file)]));
         var oci = ImageBuilder.Build(baseImage, [layer], TestImages.Settings("app", "1"), _temp.Combine("oci"));
         var docker = ImageBuilder.Build(baseImage, [layer], TestImages.Settings("app", "1") with { Format = ImageFormat.Docker }, _temp.Combine("docker"));
@@ -86,7 +87,7 @@ public sealed class SdkSurfaceEngineTests : IDisposable
         Assert.Equal(oci.Config.Digest, docker.Config.Digest);
         Assert.Equal(oci.Layers.Select(l => l.Descriptor.Digest), docker.Layers.Select(l => l.Descriptor.Digest));
 
-        var zstd = new LayerBuilder(new LayerCache(_temp.Combine("cache")), LayerCompression.Parse("zstd"), new TarSettings(0))
+        var zstd = new LayerBuilder(new ContentStore(_temp.Combine("cache")), LayerCompression.Parse("zstd"), new TarSettings(0))
             .Build(new LayerSpec("app", [LayerEntry.FromFile("app/app.txt", file)]));
         var error = Assert.Throws<OciException>(() =>
             ImageBuilder.Build(baseImage, [zstd], TestImages.Settings("app", "1") with { Format = ImageFormat.Docker }, _temp.Combine("docker-zstd")));
@@ -106,7 +107,7 @@ public sealed class SdkSurfaceEngineTests : IDisposable
         File.SetUnixFileMode(Path.Combine(publish, "api"), (UnixFileMode)0b111_101_101);
         var plan = PublishLayerPlanner.Plan(publish, new Dictionary<string, PublishedFileKind>(), LayeringMode.Layered, [], "/app");
         plan = WritableDirectory.AddTo(plan, [WritableDirectory.Parse("data", null, "1654"), WritableDirectory.Parse("/var/cache/api", "1000:2000", "1654")], "/app");
-        var layer = new LayerBuilder(new LayerCache(_temp.Combine("cache")), LayerCompression.Gzip, new TarSettings(0)).Build(plan.Single());
+        var layer = new LayerBuilder(new ContentStore(_temp.Combine("cache")), LayerCompression.Gzip, new TarSettings(0)).Build(plan.Single());
 
         var entries = new Dictionary<string, TarEntry>();
         using (var gzip = new GZipStream(File.OpenRead(layer.BlobPath), CompressionMode.Decompress))

@@ -1,3 +1,4 @@
+using Oci.Build.Store;
 using Oci.Build.IO;
 using Oci.Build.Layers;
 using Oci.Build.Oci;
@@ -20,7 +21,7 @@ public class LayerBuilderTests : IDisposable
     }
 
     private LayerBuilder Builder(LayerCompression? compression = null) =>
-        new(new LayerCache(_temp.Combine("cache")), compression ?? LayerCompression.Gzip, new TarSettings(0));
+        new(new ContentStore(_temp.Combine("cache")), compression ?? LayerCompression.Gzip, new TarSettings(0));
 
     [Fact]
     public void Digest_and_diff_id_describe_the_blob_and_its_uncompressed_tar()
@@ -124,7 +125,7 @@ public class LayerStreamingTests : IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(big)!);
         using (var file = File.Create(big)) file.SetLength(1L << 30); // sparse: cheap to create, 1 GiB to read
         var spec = new LayerSpec("big", [LayerEntry.FromFile("app/big.bin", big)]);
-        var builder = new LayerBuilder(new LayerCache(_temp.Combine("cache")), LayerCompression.Parse(compression), new TarSettings(0));
+        var builder = new LayerBuilder(new ContentStore(_temp.Combine("cache")), LayerCompression.Parse(compression), new TarSettings(0));
 
         var before = GC.GetTotalAllocatedBytes(precise: true);
         var layer = builder.Build(spec);

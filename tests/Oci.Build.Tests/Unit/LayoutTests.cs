@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using Oci.Build.Store;
 using Oci.Build.Images;
 using Oci.Build.Layers;
 using Oci.Build.Layout;
@@ -62,7 +63,7 @@ public class LayoutTests : IDisposable
         var file = _temp.Combine("files", "x.txt");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         File.WriteAllText(file, "x");
-        var layer = new LayerBuilder(new LayerCache(_temp.Combine("cache")), LayerCompression.Gzip, new TarSettings(0))
+        var layer = new LayerBuilder(new ContentStore(_temp.Combine("cache")), LayerCompression.Gzip, new TarSettings(0))
             .Build(new LayerSpec("app", [LayerEntry.FromFile("x.txt", file)]));
         var settings = new ImageSettings { Repository = "t/x", Tags = ["v1"], Platform = Platform.FromRuntimeIdentifier("linux-x64"), Created = DateTimeOffset.UnixEpoch };
 

@@ -1,3 +1,4 @@
+using Oci.Build.Store;
 using System.IO.Compression;
 using Oci.Build.IO;
 using Oci.Build.Layers;
@@ -99,8 +100,8 @@ public class ParallelCompressionTests : IDisposable
             LayerEntry.FromFile("app/small.txt", Path.Combine(src, "small.txt")),
         ]);
 
-        var first = new LayerBuilder(new LayerCache(_temp.Combine("cache1")), LayerCompression.Gzip, new TarSettings(0)).Build(spec);
-        var second = new LayerBuilder(new LayerCache(_temp.Combine("cache2")), LayerCompression.Gzip, new TarSettings(0)).Build(spec);
+        var first = new LayerBuilder(new ContentStore(_temp.Combine("cache1")), LayerCompression.Gzip, new TarSettings(0)).Build(spec);
+        var second = new LayerBuilder(new ContentStore(_temp.Combine("cache2")), LayerCompression.Gzip, new TarSettings(0)).Build(spec);
         Assert.Equal(LayerOrigin.Built, second.Origin);
         Assert.Equal(first.Descriptor, second.Descriptor);
         Assert.Equal(first.DiffId, second.DiffId);
@@ -144,11 +145,11 @@ public class ParallelCompressionTests : IDisposable
             File.WriteAllBytes(file, Data(ParallelGzipStream.BlockSize + i, seed: 10 + i));
             return new LayerSpec($"layer{i}", [LayerEntry.FromFile($"app/f{i}.bin", file)]);
         }).ToList();
-        var builder = new LayerBuilder(new LayerCache(_temp.Combine("plan-cache")), LayerCompression.Gzip, new TarSettings(0));
+        var builder = new LayerBuilder(new ContentStore(_temp.Combine("plan-cache")), LayerCompression.Gzip, new TarSettings(0));
 
         var together = builder.BuildAll(specs);
         Assert.Equal(specs.Select(s => s.Name), together.Select(l => l.Name));
-        var alone = specs.Select(s => new LayerBuilder(new LayerCache(_temp.Combine("alone-" + s.Name)), LayerCompression.Gzip, new TarSettings(0)).Build(s));
+        var alone = specs.Select(s => new LayerBuilder(new ContentStore(_temp.Combine("alone-" + s.Name)), LayerCompression.Gzip, new TarSettings(0)).Build(s));
         Assert.Equal(alone.Select(l => l.Descriptor), together.Select(l => l.Descriptor));
     }
 }

@@ -1,3 +1,4 @@
+using Oci.Build.Store;
 using Oci.Build.Images;
 using Oci.Build.Layers;
 using Oci.Build.Oci;
@@ -83,7 +84,7 @@ public sealed class EngineHarness : IDisposable
         return path;
     }
 
-    public LayerCache LayerCache => new(Cache);
+    public ContentStore ContentStore => new(Cache);
 
     public void Dispose()
     {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Oci.Build.Store;
 using Oci.Build.Images;
 using Oci.Build.Layers;
 using Oci.Build.Layout;
@@ -32,7 +33,7 @@ public static class TestImages
     {
         var file = Path.Combine(workDirectory, $"app-{Guid.NewGuid():N}.txt");
         File.WriteAllText(file, content);
-        var builder = new LayerBuilder(new LayerCache(cacheDirectory), LayerCompression.Gzip, new TarSettings(1_700_000_000));
+        var builder = new LayerBuilder(new ContentStore(cacheDirectory), LayerCompression.Gzip, new TarSettings(1_700_000_000));
         var layer = builder.Build(new LayerSpec("app", [LayerEntry.FromFile("app/content.txt", file)]));
         return ImageBuilder.Build(baseImage, [layer], Settings("app", tags), layoutPath);
     }
