@@ -1,5 +1,4 @@
 using System.Text;
-using Oci.Build.Cli;
 using Oci.Build.Oci;
 using Oci.Build.Tests.Infrastructure;
 using Oci.Build.Tests.Registry.Support;
@@ -92,11 +91,5 @@ public sealed class CopyCommandTests
         return Digest.Of(Encoding.UTF8.GetBytes(raw.StandardOutput.TrimEnd('\n')));
     }
 
-    private static (int Exit, string Output, string Error) Oci(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = OciCli.Run(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Output, string Error) Oci(params string[] args) => DotnetOci.Run(args);
 }

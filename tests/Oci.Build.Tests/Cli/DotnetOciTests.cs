@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Oci.Build.Cli;
 using Oci.Build.Layout;
 using Oci.Build.Tests.Encryption;
 using Oci.Build.Tests.Infrastructure;
@@ -13,13 +12,7 @@ public sealed class DotnetOciTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private static (int Exit, string Output, string Error) Oci(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = OciCli.Run(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Output, string Error) Oci(params string[] args) => DotnetOci.Run(args);
 
     [Fact]
     public void Inspect_shows_every_image_with_platform_config_and_layers_from_a_layout_or_an_archive()

@@ -1,4 +1,3 @@
-using Oci.Build.Cli;
 using Oci.Build.Oci;
 using Oci.Build.Tests.Encryption;
 using Oci.Build.Tests.Infrastructure;
@@ -12,13 +11,7 @@ public sealed class DecryptOutputTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private static (int Exit, string Output, string Error) Oci(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = OciCli.Run(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Output, string Error) Oci(params string[] args) => DotnetOci.Run(args);
 
     [Fact]
     public void A_non_empty_foreign_folder_is_refused_without_force_and_a_previous_layout_is_replaced()
