@@ -9,7 +9,7 @@ namespace Oci.Build.Cli;
 /// </summary>
 public static class OciCli
 {
-    private static readonly IReadOnlyList<ICommand> Commands = [new InspectCommand(), new VerifyCommand(), new DecryptCommand(), new CopyCommand(), new RelocateCommand()];
+    private static readonly IReadOnlyList<ICommand> Commands = [new InspectCommand(), new VerifyCommand(), new DecryptCommand(), new CopyCommand(), new RelocateCommand(), new ImportCommand(), new ExportCommand(), new SplitCommand()];
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {

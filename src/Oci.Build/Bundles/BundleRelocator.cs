@@ -14,6 +14,8 @@ public sealed record BundleImageSourceMap
     public IReadOnlyDictionary<string, string> Layouts { get; init; } = new Dictionary<string, string>();
     /// <summary>A layout that holds every other image by digest (a thick bundle's artifacts/layout).</summary>
     public string? Layout { get; init; }
+    /// <summary>A thick archive (or its first part or parts description) that holds every image, read in place.</summary>
+    public string? Archive { get; init; }
     /// <summary>A registry repository that holds every other image by digest (a bundle pushed as cnab-to-oci does).</summary>
     public ImageReference? Repository { get; init; }
 
@@ -23,6 +25,7 @@ public sealed record BundleImageSourceMap
     {
         if (Layouts.TryGetValue(original, out var layout)) return new ImageLocation(ImageTransport.Layout, layout, null, null);
         if (Layout is not null) return new ImageLocation(ImageTransport.Layout, Layout, null, null);
+        if (Archive is not null) return new ImageLocation(ImageTransport.Archive, Archive, null, null);
         var reference = (Repository ?? source) with { Tag = null, Digest = digest };
         return new ImageLocation(ImageTransport.Registry, "", digest.ToString(), reference);
     }
