@@ -60,11 +60,16 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
         int blobs = 0, mounted = 0, existed = 0;
         long sent = 0;
         using var registries = new RegistryImages(settings, log, pushHost: targetHost, pullHost: null);
+        ImageLocation? firstAtTarget = null;
         foreach (var image in plan)
         {
             var from = request.Sources.For(image.Original, image.Source, image.Descriptor.Digest);
             var to = new ImageLocation(ImageTransport.Registry, "", image.Tag, new ImageReference(image.Registry, image.Repository, image.Tag, null));
-            var result = Copy(registries, from, to, image, request.Parallelism, cancellationToken);
+            // From a registry, blobs are mounted from the source repository; from a layout or an archive, from the first
+            // image already copied to the target, which shares base layers with the others (an app and the invocation image).
+            var mountFrom = from.Transport == ImageTransport.Registry ? from : firstAtTarget;
+            var result = Copy(registries, from, to, mountFrom, image, request.Parallelism, cancellationToken);
+            firstAtTarget ??= to;
             blobs += result.Blobs.Count;
             mounted += result.Count(BlobOutcome.Mounted);
             existed += result.Count(BlobOutcome.Existed);
@@ -87,7 +92,8 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
         return new RelocationResult(plan, blobs, sent, mounted, existed, stopwatch.Elapsed);
     }
 
-    private static CopyResult Copy(RegistryImages registries, ImageLocation from, ImageLocation to, RelocatedImage image, int parallelism, CancellationToken cancellationToken)
+    private static CopyResult Copy(RegistryImages registries, ImageLocation from, ImageLocation to, ImageLocation? mountFrom, RelocatedImage image, int parallelism,
+        CancellationToken cancellationToken)
     {
         IImageSource source;
         try
@@ -110,7 +116,7 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
                 throw Missing(image, from, ex);
             }
             if (!present) throw Missing(image, from, null);
-            using var sink = registries.OpenSink(to, mountFrom: from.Transport == ImageTransport.Registry ? from : null);
+            using var sink = registries.OpenSink(to, mountFrom);
             try
             {
                 return ImageCopier.CopyAsync(source, sink, [new CopyRoot(image.Descriptor, image.Tag is null ? [] : [image.Tag])],
