@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
 using Oci.Build.Archives;
 using Oci.Build.Bundles;
 using Oci.Build.Graph;
@@ -11,22 +13,35 @@ namespace Oci.Build.Cli.Commands;
 /// Writes a thick archive from a registry: a bundle (cnab-to-oci's form: bundle.json, the relocation map and every
 /// image) or, with --image, images alone. Same deterministic format as a build's. Glue only: see <see cref="ThickArchiveWriter"/>.
 /// </summary>
-public sealed class ExportCommand : ICommand
+public sealed class ExportCommand : OciCommand
 {
-    public string Name => "export";
-    public string Usage => "export BUNDLE-REF | --image REF [--image REF ...] -o ARCHIVE [--gzip]";
-    public string Summary => "Write a thick archive (bundle.json, relocation map, every image, checksums) from a registry.";
-    public IReadOnlySet<string> Flags => new HashSet<string> { "--gzip" };
+    private readonly Argument<string?> _bundle = new("BUNDLE-REF") { Description = "A bundle in a registry (HOST/REPO:TAG, as cnab-to-oci pushes it).", Arity = ArgumentArity.ZeroOrOne };
 
-    public int Run(Arguments arguments, IBuildLog log, TextWriter output)
+    private readonly Option<string[]> _images = new("--image") { Description = "Instead of a bundle: an image reference to carry (repeatable).", HelpName = "REF" };
+
+    private readonly Option<string> _output = new("--output", "-o") { Description = "The archive to write.", HelpName = "ARCHIVE", Required = true };
+
+    private readonly Option<bool> _gzip = new("--gzip") { Description = "Gzip the outer tar (fixed settings, still deterministic); the layers are compressed already." };
+
+    public ExportCommand() : base("export", "Write a thick archive (bundle.json, relocation map, every image, checksums) from a registry.")
     {
-        var images = arguments.All("--image");
-        arguments.ExpectOnly(images.Count > 0 ? 0 : 1, "-o", "--output", "--image");
-        var archive = Path.GetFullPath(arguments.Single("-o", "--output") ?? throw new UsageException("-o ARCHIVE is required."));
-        var settings = new RegistrySettings { CacheDirectory = CliPaths.CacheDirectory() };
-        using var registries = new RegistryImages(settings, log, pushHost: null, pullHost: null);
+        Arguments.Add(_bundle);
+        Options.Add(_images);
+        Options.Add(_output);
+        Options.Add(_gzip);
+    }
+
+    protected override Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        var parse = context.Parse;
+        var images = parse.GetValue(_images) ?? [];
+        var bundleRef = parse.GetValue(_bundle);
+        if ((bundleRef is null) == (images.Length == 0)) throw new UsageException("Name either a bundle (BUNDLE-REF) or images (--image REF ...).");
+        var archive = Path.GetFullPath(parse.GetRequiredValue(_output));
+        var settings = new RegistrySettings { CacheDirectory = CacheDirectory() };
+        using var registries = new RegistryImages(settings, context.Log, pushHost: null, pullHost: null);
         ThickArchiveRequest request;
-        if (images.Count > 0)
+        if (bundleRef is null)
         {
             var list = new List<ArchiveImage>();
             foreach (var spec in images)
@@ -34,24 +49,31 @@ public sealed class ExportCommand : ICommand
                 var location = ImageLocation.Parse(spec, bareRegistryReferences: true);
                 if (location.Transport != ImageTransport.Registry) throw new UsageException($"--image takes a registry reference, not '{spec}'.");
                 using var source = registries.OpenSource(location);
-                var root = source.ResolveAsync(location.Reference, CancellationToken.None).GetAwaiter().GetResult() with { Annotations = null };
+                var root = source.ResolveAsync(location.Reference, cancellationToken).GetAwaiter().GetResult() with { Annotations = null };
                 list.Add(new ArchiveImage(location.Image!.ToString(), root, location with { Reference = root.Digest.ToString(), Image = location.Image with { Digest = root.Digest } }));
             }
-            request = new ThickArchiveRequest { ArchivePath = archive, Images = list, Compress = arguments.Flag("--gzip") };
+            request = new ThickArchiveRequest { ArchivePath = archive, Images = list, Compress = parse.GetValue(_gzip) };
         }
         else
         {
-            var input = BundleInputs.Open(arguments.Positional(0, "the bundle reference"), registries);
+            var input = BundleInputs.Open(bundleRef, registries, cancellationToken);
             request = new ThickArchiveRequest
             {
                 ArchivePath = archive,
                 Bundle = input.Bundle,
                 Images = ThickArchiveWriter.ImagesOf(input.Bundle, input.Sources),
-                Compress = arguments.Flag("--gzip"),
+                Compress = parse.GetValue(_gzip),
             };
         }
-        var result = ThickArchiveWriter.Write(request, registries.OpenSource, log);
-        output.WriteLine($"wrote {result.ArchivePath}: {result.Images} images, {ByteSize.Format(result.Size)}, {result.Digest}");
-        return 0;
+        var result = ThickArchiveWriter.Write(request, registries.OpenSource, context.Log, cancellationToken);
+        context.Result(new JsonObject
+            {
+                ["archive"] = result.ArchivePath,
+                ["digest"] = result.Digest.ToString(),
+                ["size"] = result.Size,
+                ["images"] = result.Images,
+            },
+            $"wrote {result.ArchivePath}: {result.Images} images, {ByteSize.Format(result.Size)}, {result.Digest}");
+        return Task.FromResult(ExitCodes.Success);
     }
 }

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
 using Oci.Build.Archives;
 using Oci.Build.Bundles;
 using Oci.Build.Oci;
@@ -9,34 +11,68 @@ namespace Oci.Build.Cli.Commands;
 /// Imports a thick archive into a site registry: verifies it whole, then pushes every image (digests unchanged) and
 /// writes the site's relocation-mapping.json (docs/air-gap.md). Glue only: see <see cref="ThickArchiveImporter"/>.
 /// </summary>
-public sealed class ImportCommand : ICommand
+public sealed class ImportCommand : OciCommand
 {
-    public string Name => "import";
-    public string Usage => "import ARCHIVE --registry HOST[:PORT][/PREFIX] [--relocation-mapping FILE] [--flat] [--parallel N]";
-    public string Summary => "Verify a thick archive, then push its images to a registry (resumable) and write the relocation map.";
-    public IReadOnlySet<string> Flags => new HashSet<string> { "--flat" };
+    private readonly Argument<string> _archive = new("ARCHIVE") { Description = "The thick archive (.cnab.tar), its first part or its .parts.json." };
 
-    public int Run(Arguments arguments, IBuildLog log, TextWriter output)
+    private readonly Option<string> _registry = new("--registry")
     {
-        arguments.ExpectOnly(1, "--registry", "--relocation-mapping", "--parallel");
-        var archive = arguments.Positional(0, "the archive (a .cnab.tar, its first part or its .parts.json)");
-        var target = RelocationTarget.Parse(arguments.Single("--registry") ?? throw new UsageException("--registry HOST[:PORT][/PREFIX] is required."));
-        var mapping = Path.GetFullPath(arguments.Single("--relocation-mapping") ?? "relocation-mapping.json");
-        var parallel = arguments.Single("--parallel") is { } text
-            ? int.TryParse(text, out var n) && n is >= 1 and <= 32 ? n : throw new UsageException("--parallel takes a number from 1 to 32.")
-            : 4;
-        var settings = new RegistrySettings { CacheDirectory = CliPaths.CacheDirectory() };
-        var result = new ThickArchiveImporter(settings, log).Import(new ImportRequest
+        Description = "The site registry, with an optional repository prefix: HOST[:PORT][/PREFIX].", HelpName = "HOST[:PORT][/PREFIX]", Required = true,
+    };
+
+    private readonly Option<string> _mapping = new("--relocation-mapping")
+    {
+        Description = "Where to write the site's relocation map (written once every image is in the registry).", HelpName = "FILE",
+        DefaultValueFactory = _ => "relocation-mapping.json",
+    };
+
+    private readonly Option<bool> _flat = new("--flat") { Description = "One level of repository names below the prefix (every / of the original path turned into -)." };
+
+    private readonly Option<int> _parallel = new("--parallel") { Description = "Blobs pushed at the same time (1-32).", HelpName = "N", DefaultValueFactory = _ => 4 };
+
+    public ImportCommand() : base("import", "Verify a thick archive, then push its images to a registry (a rerun resumes) and write the relocation map.")
+    {
+        Arguments.Add(_archive);
+        Options.Add(_registry);
+        Options.Add(_mapping);
+        Options.Add(_flat);
+        Options.Add(_parallel);
+    }
+
+    protected override Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        var parse = context.Parse;
+        var parallel = parse.GetValue(_parallel);
+        if (parallel is < 1 or > 32) throw new UsageException("--parallel takes a number from 1 to 32.");
+        var mapping = Path.GetFullPath(parse.GetRequiredValue(_mapping));
+        var settings = new RegistrySettings { CacheDirectory = CacheDirectory() };
+        ImportResult result;
+        using (var progress = context.Progress("importing"))
         {
-            ArchivePath = archive,
-            Target = target,
-            Naming = arguments.Flag("--flat") ? RelocationNaming.Flat : RelocationNaming.Prefix,
-            MappingPath = mapping,
-            Parallelism = parallel,
-        });
-        foreach (var image in result.Relocation.Images) output.WriteLine($"{image.Original} -> {image.Relocated}");
-        output.WriteLine($"imported {result.Relocation.Images.Count} images ({result.Relocation.Blobs} blobs, {ByteSize.Format(result.Relocation.BytesSent)} sent, " +
-                         $"{result.Relocation.Existed} already there); wrote {mapping}");
-        return 0;
+            result = new ThickArchiveImporter(settings, context.Log).Import(new ImportRequest
+            {
+                ArchivePath = parse.GetRequiredValue(_archive),
+                Target = RelocationTarget.Parse(parse.GetRequiredValue(_registry)),
+                Naming = parse.GetValue(_flat) ? RelocationNaming.Flat : RelocationNaming.Prefix,
+                MappingPath = mapping,
+                Parallelism = parallel,
+                Progress = progress,
+            }, cancellationToken);
+        }
+        var relocation = result.Relocation;
+        context.Result(new JsonObject
+            {
+                ["archive"] = result.Verification.ArchivePath,
+                ["mapping"] = mapping,
+                ["blobs"] = relocation.Blobs,
+                ["bytesSent"] = relocation.BytesSent,
+                ["mounted"] = relocation.Mounted,
+                ["existed"] = relocation.Existed,
+                ["images"] = new JsonArray(relocation.Images.Select(i => (JsonNode)new JsonObject { ["original"] = i.Original, ["relocated"] = i.Relocated }).ToArray()),
+            },
+            [.. relocation.Images.Select(i => $"{i.Original} -> {i.Relocated}"),
+             $"imported {relocation.Images.Count} images ({relocation.Blobs} blobs, {ByteSize.Format(relocation.BytesSent)} sent, {relocation.Mounted} mounted, " +
+             $"{relocation.Existed} already there); wrote {mapping}"]);
+        return Task.FromResult(ExitCodes.Success);
     }
 }

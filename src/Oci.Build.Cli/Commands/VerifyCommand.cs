@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
 using Oci.Build.Archives;
 using Oci.Build.Graph;
 using Oci.Build.Oci;
@@ -8,32 +10,62 @@ namespace Oci.Build.Cli.Commands;
 /// Checks every blob a layout or archive references against its digest and size; on a thick archive also its structure,
 /// checksums.sha256 and the bundle against the layout (<see cref="ThickArchiveVerifier"/>). Exit code 1 on any problem.
 /// </summary>
-public sealed class VerifyCommand : ICommand
+public sealed class VerifyCommand : OciCommand
 {
-    public string Name => "verify";
-    public string Usage => "verify ARCHIVE | oci:DIR | oci-archive:FILE | DIR   (ARCHIVE: a thick archive, its first part or its .parts.json)";
-    public string Summary => "Check every referenced blob's digest and size (and a thick archive's checksums and bundle); lists every problem, exits 1 if there is one.";
-
-    public int Run(Arguments arguments, IBuildLog log, TextWriter output)
+    private readonly Argument<string> _image = new("IMAGE")
     {
-        arguments.ExpectOnly(1);
-        using var source = ImageSource.Open(arguments.Positional(0, "the layout or archive"));
+        Description = "The images: oci:DIR[:TAG], oci-archive:FILE[:TAG], a layout folder, or an archive file (a thick archive, its first part or its .parts.json).",
+    };
+
+    public VerifyCommand() : base("verify", "Check every referenced blob's digest and size (and a thick archive's checksums and bundle); lists every problem, exits 1 if there is one.")
+    {
+        Arguments.Add(_image);
+    }
+
+    protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        using var source = ImageSource.Open(context.Parse.GetRequiredValue(_image));
         if (source.Source is ArchiveSource { IsThick: true } archive)
-        {
-            var report = ThickArchiveVerifier.Verify(archive);
-            foreach (var problem in report.Problems)
-                log.Info($"error {problem.Code}: {problem.Message}");
-            output.WriteLine(report.IsValid
+            return VerifyThick(context, archive, cancellationToken);
+        var result = await ImageVerifier.VerifyAsync(source.Source, source.Entries, cancellationToken);
+        foreach (var problem in result.Problems)
+            context.Error.WriteLine($"error {problem.Code}: {problem.Role} {problem.Digest}: {problem.Message}");
+        context.Result(new JsonObject
+            {
+                ["path"] = source.Path,
+                ["valid"] = result.IsValid,
+                ["blobs"] = result.Blobs,
+                ["bytes"] = result.Bytes,
+                ["problems"] = new JsonArray(result.Problems.Select(p => (JsonNode)new JsonObject
+                {
+                    ["code"] = p.Code, ["role"] = p.Role, ["digest"] = p.Digest.ToString(), ["message"] = p.Message,
+                }).ToArray()),
+            },
+            result.IsValid
+                ? $"verified {result.Blobs} blobs ({ByteSize.Format(result.Bytes)}) in {source.Path}"
+                : $"{result.Problems.Count} of {result.Blobs} blobs failed verification in {source.Path}");
+        return result.IsValid ? ExitCodes.Success : ExitCodes.Failed;
+    }
+
+    private static int VerifyThick(CommandContext context, ArchiveSource archive, CancellationToken cancellationToken)
+    {
+        var report = ThickArchiveVerifier.Verify(archive, cancellationToken);
+        foreach (var problem in report.Problems)
+            context.Error.WriteLine($"error {problem.Code}: {problem.Message}");
+        context.Result(new JsonObject
+            {
+                ["path"] = report.ArchivePath,
+                ["valid"] = report.IsValid,
+                ["thick"] = true,
+                ["bundle"] = report.Bundle is { } bundle ? $"{bundle.Name} {bundle.Version}" : null,
+                ["images"] = report.Images,
+                ["files"] = report.Files,
+                ["bytes"] = report.Bytes,
+                ["problems"] = new JsonArray(report.Problems.Select(p => (JsonNode)new JsonObject { ["code"] = p.Code, ["message"] = p.Message }).ToArray()),
+            },
+            report.IsValid
                 ? $"verified {report.ArchivePath}: {report.Images} images, {report.Files} files ({ByteSize.Format(report.Bytes)}), checksums and bundle consistent"
                 : $"{report.Problems.Count} problem(s) in {report.ArchivePath}");
-            return report.IsValid ? 0 : 1;
-        }
-        var result = ImageVerifier.VerifyAsync(source.Source, source.Entries).GetAwaiter().GetResult();
-        foreach (var problem in result.Problems)
-            log.Info($"error {problem.Code}: {problem.Role} {problem.Digest}: {problem.Message}");
-        output.WriteLine(result.IsValid
-            ? $"verified {result.Blobs} blobs ({ByteSize.Format(result.Bytes)}) in {source.Path}"
-            : $"{result.Problems.Count} of {result.Blobs} blobs failed verification in {source.Path}");
-        return result.IsValid ? 0 : 1;
+        return report.IsValid ? ExitCodes.Success : ExitCodes.Failed;
     }
 }

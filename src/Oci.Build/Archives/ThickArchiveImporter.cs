@@ -1,4 +1,5 @@
 using Oci.Build.Bundles;
+using Oci.Build.Graph;
 using Oci.Build.Oci;
 using Oci.Build.Registry;
 
@@ -13,6 +14,8 @@ public sealed record ImportRequest
     /// <summary>Where the site's relocation-mapping.json is written, once every image is in the registry.</summary>
     public required string MappingPath { get; init; }
     public int Parallelism { get; init; } = 3;
+    /// <summary>Bytes and blobs pushed so far, per image (the copy engine's progress).</summary>
+    public IProgress<CopyProgress>? Progress { get; init; }
 }
 
 public sealed record ImportResult(ArchiveVerification Verification, RelocationResult Relocation);
@@ -45,6 +48,7 @@ public sealed class ThickArchiveImporter(RegistrySettings settings, IBuildLog lo
             Sources = new BundleImageSourceMap { Archive = request.ArchivePath },
             MappingPath = request.MappingPath,
             Parallelism = request.Parallelism,
+            Progress = request.Progress,
         }, cancellationToken);
         return new ImportResult(verification, relocation);
     }

@@ -40,6 +40,8 @@ public sealed record RelocationRequest
     /// <summary>Where relocation-mapping.json is written (only once every image it names is at the target).</summary>
     public required string MappingPath { get; init; }
     public int Parallelism { get; init; } = 3;
+    /// <summary>The copy engine's progress, image by image.</summary>
+    public IProgress<CopyProgress>? Progress { get; init; }
 }
 
 public sealed record RelocationResult(IReadOnlyList<RelocatedImage> Images, int Blobs, long BytesSent, int Mounted, int Existed, TimeSpan Elapsed);
@@ -68,7 +70,7 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
             // From a registry, blobs are mounted from the source repository; from a layout or an archive, from the first
             // image already copied to the target, which shares base layers with the others (an app and the invocation image).
             var mountFrom = from.Transport == ImageTransport.Registry ? from : firstAtTarget;
-            var result = Copy(registries, from, to, mountFrom, image, request.Parallelism, cancellationToken);
+            var result = Copy(registries, from, to, mountFrom, image, new CopyOptions { Parallelism = request.Parallelism, Progress = request.Progress }, cancellationToken);
             firstAtTarget ??= to;
             blobs += result.Blobs.Count;
             mounted += result.Count(BlobOutcome.Mounted);
@@ -92,7 +94,7 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
         return new RelocationResult(plan, blobs, sent, mounted, existed, stopwatch.Elapsed);
     }
 
-    private static CopyResult Copy(RegistryImages registries, ImageLocation from, ImageLocation to, ImageLocation? mountFrom, RelocatedImage image, int parallelism,
+    private static CopyResult Copy(RegistryImages registries, ImageLocation from, ImageLocation to, ImageLocation? mountFrom, RelocatedImage image, CopyOptions options,
         CancellationToken cancellationToken)
     {
         IImageSource source;
@@ -120,7 +122,7 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
             try
             {
                 return ImageCopier.CopyAsync(source, sink, [new CopyRoot(image.Descriptor, image.Tag is null ? [] : [image.Tag])],
-                    new CopyOptions { Parallelism = parallelism }, cancellationToken).GetAwaiter().GetResult();
+                    options, cancellationToken).GetAwaiter().GetResult();
             }
             catch (OciException ex) when (ex.Code is ErrorCodes.RegistryManifestNotFound or ErrorCodes.RegistryBlobNotFound or ErrorCodes.InvalidLayout)
             {

@@ -135,6 +135,12 @@ public sealed class ThickArchiveTests(SmallThickArchive small) : IClassFixture<S
         var (exit, output, error) = DotnetOci.Run("verify", small.ArchivePath);
         Assert.True(exit == 0, error);
         Assert.Contains("checksums and bundle consistent", output);
+        (exit, output, error) = DotnetOci.Run("verify", small.ArchivePath, "--json");
+        Assert.True(exit == 0, error);
+        var json = JsonDocument.Parse(output).RootElement;
+        Assert.True(json.GetProperty("valid").GetBoolean());
+        Assert.True(json.GetProperty("thick").GetBoolean());
+        Assert.Equal("small 1.0.0", json.GetProperty("bundle").GetString());
         (exit, output, error) = DotnetOci.Run("inspect", "oci-archive:" + small.ArchivePath);
         Assert.True(exit == 0, error);
         Assert.Contains(small.Image.Manifest.Digest.ToString(), output);
