@@ -72,8 +72,21 @@ public sealed class ArchiveSource : IImageSource
         }
     }
 
-    public Task<Descriptor> ResolveAsync(string? reference, CancellationToken cancellationToken) =>
-        Task.FromResult(OciLayout.FindEntry(Index, reference, Description));
+    /// <summary>
+    /// A tag or digest of index.json; in a thick archive, whose entries are named by full references that the
+    /// <c>oci-archive:FILE:TAG</c> form cannot spell, also the last path segment of one (<c>:hello-oci</c>) when it is unique.
+    /// </summary>
+    public Task<Descriptor> ResolveAsync(string? reference, CancellationToken cancellationToken)
+    {
+        if (IsThick && reference is not null && !Digest.TryParse(reference, out _)
+            && !Index.Manifests.Any(m => m.Annotation(AnnotationKeys.RefName) == reference))
+        {
+            var matches = Index.Manifests.Where(m => m.Annotation(AnnotationKeys.RefName) is { } name && ImageReference.TryParse(name, out var parsed, out _)
+                && parsed!.Repository.Split('/')[^1] == reference).DistinctBy(m => m.Digest).ToList();
+            if (matches.Count == 1) return Task.FromResult(matches[0]);
+        }
+        return Task.FromResult(OciLayout.FindEntry(Index, reference, Description));
+    }
 
     public async Task<byte[]> ReadManifestAsync(Descriptor descriptor, CancellationToken cancellationToken)
     {

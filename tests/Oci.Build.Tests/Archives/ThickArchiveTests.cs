@@ -147,6 +147,16 @@ public sealed class ThickArchiveTests(SmallThickArchive small) : IClassFixture<S
     }
 
     [Fact]
+    public void Copy_takes_one_image_out_of_a_thick_archive_by_the_last_segment_of_its_repository()
+    {
+        var layout = small.Combine("copied");
+        var (exit, output, error) = DotnetOci.Run("copy", $"oci-archive:{small.ArchivePath}:app", $"oci:{layout}:v1");
+        Assert.True(exit == 0, error);
+        Assert.Equal(small.Image.Manifest.Digest, OciLayout.Open(layout).FindManifest("v1").Digest);
+        Assert.Contains(small.Image.Manifest.Digest.ToString(), output);
+    }
+
+    [Fact]
     public void A_split_archive_is_read_from_its_first_part_and_a_missing_or_damaged_part_is_named()
     {
         var parts = small.Combine("parts");
