@@ -49,10 +49,11 @@ print('\n'.join(seen))")
 
 for run in $(seq "$runs"); do
   log "run $run: dotnet oci export / import"
-  t0=$(now); oci export "$bundle_ref" -o "$work/release-$run.cnab.tar" >/dev/null 2>&1; t1=$(now)
+  t0=$(now); oci export "$bundle_ref" -o "$work/release-$run.cnab.tar" >"$work/export-$run.log" 2>&1; t1=$(now)
   target=$(registry "ours-$run")
-  t2=$(now); oci import "$work/release-$run.cnab.tar" --registry "$target/site" --relocation-mapping "$work/map-$run.json" >/dev/null 2>&1; t3=$(now)
+  t2=$(now); oci import "$work/release-$run.cnab.tar" --registry "$target/site" --relocation-mapping "$work/map-$run.json" >"$work/import-$run.log" 2>&1; t3=$(now)
   ours_export=$(elapsed "$t0" "$t1"); ours_import=$(elapsed "$t2" "$t3")
+  grep -hE "Thick archive|Verified|Relocation of" "$work/export-$run.log" "$work/import-$run.log" | sed 's/^/  /' >&2
 
   log "run $run: skopeo copy --all through an OCI layout"
   target=$(registry "skopeo-$run")

@@ -90,7 +90,9 @@ public static class ThickArchiveWriter
                 File.Copy(tool, Path.Combine(staging, "tools", Path.GetFileName(tool)));
             }
             WriteChecksums(staging);
-            using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            Digest digest;
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var output = new DigestingStream(file, leaveOpen: true))
             {
                 if (request.Compress)
                 {
@@ -102,10 +104,10 @@ public static class ThickArchiveWriter
                 {
                     WriteTar(staging, output, request.UnixTime);
                 }
+                digest = output.Digest; // measured as written: the archive is not read again
             }
             AtomicDirectory.ReplaceFile(temp, archive);
             var size = new FileInfo(archive).Length;
-            var digest = Digest.OfFile(archive);
             log.Info($"Thick archive {archive}: {request.Images.Count} images, {blobs} blobs, {ByteSize.Format(size)} ({digest}) in {stopwatch.Elapsed.TotalSeconds:F1} s");
             return new ThickArchiveResult(archive, size, digest, request.Images.Count, blobs, stopwatch.Elapsed);
         }
