@@ -157,6 +157,20 @@ public sealed class ThickArchiveTests(SmallThickArchive small) : IClassFixture<S
     }
 
     [Fact]
+    public void Relocate_reads_the_bundle_and_its_images_from_a_thick_archive_given_by_its_first_part()
+    {
+        using var registry = new global::Oci.Build.Tests.Registry.Support.RegistryServer();
+        var parts = small.Combine("relocate-parts");
+        ArchiveParts.Split(small.ArchivePath, new FileInfo(small.ArchivePath).Length / 2 + 1, parts);
+        var mapping = small.Combine("relocated.json");
+        var (exit, output, error) = DotnetOci.Run("relocate", Path.Combine(parts, "small-1.0.0.cnab.tar.part001"), "--registry", $"{registry.Host}/site", "-o", mapping);
+        Assert.True(exit == 0, error);
+        var map = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllBytes(mapping))!;
+        Assert.Equal($"{registry.Host}/site/test/app@{small.Image.Manifest.Digest}", map[small.Bundle.Images!["app"].Image]);
+        Assert.Contains(small.Bundle.Images!["base"].Image, output);
+    }
+
+    [Fact]
     public void A_split_archive_is_read_from_its_first_part_and_a_missing_or_damaged_part_is_named()
     {
         var parts = small.Combine("parts");
