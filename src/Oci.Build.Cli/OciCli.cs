@@ -23,6 +23,9 @@ public static class OciCli
             new DecryptCommand(),
             new CopyCommand(),
             new RelocateCommand(),
+            new ImportCommand(),
+            new ExportCommand(),
+            new SplitCommand(),
         };
         return root;
     }
