@@ -85,6 +85,9 @@ public sealed class ArchiveSource : IImageSource
 
     public Task<bool> HasAsync(Descriptor descriptor, CancellationToken cancellationToken) => Task.FromResult(_files.ContainsKey(BlobName(descriptor.Digest)));
 
+    /// <summary>The member's range in the (uncompressed) tar: the bytes are served in place, for <c>Range</c> requests.</summary>
+    public BlobFileRange? TryGetBlobRange(Digest digest) => _files.TryGetValue(BlobName(digest), out var range) ? new BlobFileRange(_path, range.Offset, range.Length) : null;
+
     public void Dispose()
     {
     }
