@@ -27,6 +27,11 @@ public sealed partial class DistributionEndpoint(ServedCatalog catalog, ServeAcc
         var path = request.Path.Value ?? "";
         var reading = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
 
+        if (path == TokenPath && access is not null)
+        {
+            await TokenAsync(context, access);
+            return;
+        }
         if (path is "/v2" or "/v2/")
         {
             if (!reading) { await Unsupported(context); return; }
@@ -202,6 +207,23 @@ public sealed partial class DistributionEndpoint(ServedCatalog catalog, ServeAcc
         return start >= size || end < start ? (-1, 0) : (start, end - start + 1);
     }
 
+    public const string TokenPath = "/token";
+
+    /// <summary>The realm of the Bearer challenge: Basic credentials (or a configured token) in, a session token out.</summary>
+    private static async Task TokenAsync(HttpContext context, ServeAccess access)
+    {
+        if (access.Authenticate(context.Request.Headers.Authorization.ToString() is { Length: > 0 } header ? header : null) is not { } client)
+        {
+            context.Response.Headers.WWWAuthenticate = $"Basic realm=\"{Realm}\"";
+            await Error(context, 401, "UNAUTHORIZED", "authentication required", null);
+            return;
+        }
+        context.Items[ClientItem] = client.Name;
+        var (token, lifetime) = access.IssueSession(client);
+        context.Response.Headers.CacheControl = "no-store";
+        await Json(context, 200, new JsonObject { ["token"] = token, ["access_token"] = token, ["expires_in"] = (int)lifetime.TotalSeconds });
+    }
+
     /// <summary>The client the request proves, or null after answering 401 (always a client when no access file is set).</summary>
     private async Task<ServeClient?> AuthenticateAsync(HttpContext context)
     {
@@ -212,7 +234,10 @@ public sealed partial class DistributionEndpoint(ServedCatalog catalog, ServeAcc
             context.Items[ClientItem] = client.Name;
             return client;
         }
-        context.Response.Headers.WWWAuthenticate = $"Basic realm=\"{Realm}\"";
+        // A Bearer challenge: clients with a user and password fetch a session token from the realm; clients with a
+        // configured token send it directly. Basic credentials sent up front (curl -u) are accepted too.
+        var request = context.Request;
+        context.Response.Headers.WWWAuthenticate = $"Bearer realm=\"{request.Scheme}://{request.Host}{TokenPath}\",service=\"{Realm}\"";
         await Error(context, 401, "UNAUTHORIZED", "authentication required", null);
         return null;
     }

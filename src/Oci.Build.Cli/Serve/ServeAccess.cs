@@ -17,12 +17,17 @@ public sealed record ServeClient(string Name, IReadOnlyList<string> Pull)
 /// <summary>
 /// The optional access file (<c>--access FILE</c>): Basic users and bearer tokens, each with per-repository pull grants.
 /// <code>{ "users": [ { "name": "site", "password": "...", "pull": ["samples/*"] } ], "tokens": [ { "name": "ci", "token": "...", "pull": ["*"] } ] }</code>
-/// Secrets are kept only as SHA-256 hashes in memory and compared in constant time; they are never logged.
+/// Secrets are kept only as SHA-256 hashes in memory and compared in constant time; they are never logged. Users log in
+/// with Basic (directly, or at the token endpoint for a session token); configured tokens are sent as Bearer.
 /// </summary>
 public sealed class ServeAccess
 {
     private readonly List<(byte[] UserHash, byte[] PasswordHash, ServeClient Client)> _users = [];
     private readonly List<(byte[] TokenHash, ServeClient Client)> _tokens = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ServeClient Client, DateTimeOffset Expires)> _sessions = new();
+
+    /// <summary>How long a token from the token endpoint lasts; clients ask again when it runs out.</summary>
+    public static readonly TimeSpan SessionLifetime = TimeSpan.FromMinutes(5);
 
     public static ServeAccess Load(string path, IBuildLog log)
     {
@@ -80,13 +85,29 @@ public sealed class ServeAccess
         }
         if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            var token = Hash(authorization[7..].Trim());
+            var text = authorization[7..].Trim();
+            if (_sessions.TryGetValue(Convert.ToHexString(Hash(text)), out var session))
+                return session.Expires > DateTimeOffset.UtcNow ? session.Client : null;
+            var token = Hash(text);
             ServeClient? found = null;
             foreach (var entry in _tokens)
                 if (CryptographicOperations.FixedTimeEquals(entry.TokenHash, token)) found = entry.Client;
             return found;
         }
         return null;
+    }
+
+    /// <summary>
+    /// A short-lived bearer token for a client that proved itself (the token endpoint of the Docker token flow, which
+    /// podman, skopeo and containerd follow after a Bearer challenge). Random, kept only as a hash, bound to the client's grants.
+    /// </summary>
+    public (string Token, TimeSpan Lifetime) IssueSession(ServeClient client)
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var expired in _sessions.Where(s => s.Value.Expires <= now).Select(s => s.Key).ToList()) _sessions.TryRemove(expired, out _);
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        _sessions[Convert.ToHexString(Hash(token))] = (client, now + SessionLifetime);
+        return (token, SessionLifetime);
     }
 
     private static IReadOnlyList<string> Grants(List<string>? pull, string who, string path)
