@@ -279,7 +279,7 @@ public sealed partial class DistributionEndpoint(ServedCatalog catalog, ServeAcc
         if (!HttpMethods.IsHead(context.Request.Method)) await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
     }
 
-    [GeneratedRegex("^/v2/(?<name>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)/(?<kind>manifests|blobs|tags)/(?<reference>.+)$")]
+    [GeneratedRegex("^/v2/(?<name>" + ServedCatalog.RepositoryGrammar + ")/(?<kind>manifests|blobs|tags)/(?<reference>.+)$")]
     private static partial Regex RepositoryPath();
 
     /// <summary>The archive or blob file, for SendFileAsync (which seeks to the blob's offset itself).</summary>

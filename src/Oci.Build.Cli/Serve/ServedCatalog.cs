@@ -138,7 +138,10 @@ public sealed partial class ServedCatalog : IDisposable
         return name.Length == 0 ? "images" : name;
     }
 
-    [GeneratedRegex("^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")]
+    /// <summary>Repository names of the distribution spec: lowercase components joined by '.', '_', '__' or dashes, separated by '/'.</summary>
+    public const string RepositoryGrammar = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*";
+
+    [GeneratedRegex("^" + RepositoryGrammar + "$")]
     private static partial Regex RepositoryPattern();
 
     [GeneratedRegex("^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$")]
