@@ -6,7 +6,7 @@ namespace Oci.Build.Cli;
 
 /// <summary>
 /// Opens what a command names: <c>oci:DIR[:TAG]</c>, <c>oci-archive:FILE[:TAG]</c> (read in place, as hostile input), or
-/// a plain layout directory or archive file, as an <see cref="IImageSource"/> with the entries of its index.json.
+/// a plain layout directory, as an <see cref="IImageSource"/> with the entries of its index.json.
 /// </summary>
 public sealed class ImageSource : IDisposable
 {
@@ -36,7 +36,8 @@ public sealed class ImageSource : IDisposable
     public static ImageSource Open(string spec)
     {
         var location = ImageLocation.IsLocal(spec) ? ImageLocation.Parse(spec)
-            : new ImageLocation(File.Exists(spec) ? ImageTransport.Archive : ImageTransport.Layout, spec, null, null); // a bare file is an archive
+            : File.Exists(spec) ? new ImageLocation(ImageTransport.Archive, spec, null, null)
+            : new ImageLocation(ImageTransport.Layout, spec, null, null);
         if (location.Transport == ImageTransport.Archive)
         {
             var archive = ArchiveSource.Open(location.Path);
