@@ -36,7 +36,8 @@ public sealed class CopyCommand : ICommand
         // The destination's tag; else the source's tag (a digest names no tag); else the image goes by digest only.
         var tag = to.Transport == ImageTransport.Registry ? to.Image!.Tag : to.Reference ?? (Digest.TryParse(from.Reference, out _) ? null : from.Reference);
         using var sink = registries.OpenSink(to, mountFrom: from.Transport == ImageTransport.Registry ? from : null);
-        var result = ImageCopier.CopyAsync(source, sink, [new CopyRoot(root, tag is null ? [] : [tag])]).GetAwaiter().GetResult();
+        // Signatures and SBOMs attached to the image travel with it (same digest, so they stay valid).
+        var result = ImageCopier.CopyAsync(source, sink, [new CopyRoot(root, tag is null ? [] : [tag])], new CopyOptions { IncludeAttached = true }).GetAwaiter().GetResult();
         output.WriteLine($"copied {source.Description} -> {sink.Description}: {root.Digest}");
         output.WriteLine($"  blobs: {result.Blobs.Count} ({result.Count(BlobOutcome.Uploaded)} sent, {result.Count(BlobOutcome.Mounted)} linked or mounted, " +
                          $"{result.Count(BlobOutcome.Existed)} already there), {ByteSize.Format(result.BytesSent)}; manifests written: {result.ManifestsWritten}");

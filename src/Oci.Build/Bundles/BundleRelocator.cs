@@ -111,7 +111,7 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
             try
             {
                 return ImageCopier.CopyAsync(source, sink, [new CopyRoot(image.Descriptor, image.Tag is null ? [] : [image.Tag])],
-                    new CopyOptions { Parallelism = parallelism }, cancellationToken).GetAwaiter().GetResult();
+                    new CopyOptions { Parallelism = parallelism, IncludeAttached = true }, cancellationToken).GetAwaiter().GetResult();
             }
             catch (OciException ex) when (ex.Code is ErrorCodes.RegistryManifestNotFound or ErrorCodes.RegistryBlobNotFound or ErrorCodes.InvalidLayout)
             {

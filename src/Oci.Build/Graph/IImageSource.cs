@@ -26,6 +26,22 @@ public interface IImageSource : IDisposable
 
     /// <summary>A local file with the blob's bytes, when the source has one: sinks may link or clone it instead of streaming.</summary>
     string? TryGetBlobPath(Digest digest) => null;
+
+    /// <summary>
+    /// The descriptor a tag names, or null when the source has no such tag: how attached objects (signatures, the
+    /// referrers tag) are looked for (<see cref="AttachedObjects"/>). Other failures (access, transport) still throw.
+    /// </summary>
+    async Task<Descriptor?> TryResolveTagAsync(string tag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ResolveAsync(tag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OciException ex) when (ex.Code is ErrorCodes.ImageNotFound or ErrorCodes.RegistryManifestNotFound)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>Where images are written to. Blobs first, then manifests (children before parents), tags last, then <see cref="CommitAsync"/>.</summary>

@@ -1,0 +1,189 @@
+using System.Text.Json;
+using Oci.Build.Bundles;
+using Oci.Build.Graph;
+using Oci.Build.Oci;
+using Oci.Build.Layout;
+using Oci.Build.Registry;
+using Oci.Build.Registry.Auth;
+using Oci.Build.Registry.Transfer;
+using Oci.Build.Signing;
+using Oci.Build.Tests.Infrastructure;
+using Oci.Build.Tests.Registry.Support;
+
+namespace Oci.Build.Tests.Signing;
+
+/// <summary>Two real registries (the build's and a site's), keys from openssl, and one small image built in-process.</summary>
+public sealed class SignedRegistries : IDisposable
+{
+    public SigningKeyFiles Keys { get; } = new();
+    public EngineHarness Harness { get; } = new();
+    public RegistryServer Build { get; } = new();
+    public RegistryServer Site { get; } = new();
+    public string Layout { get; }
+
+    public SignedRegistries()
+    {
+        Layout = Harness.Combine("image");
+        TestImages.Base(Harness.Work, Layout, Harness.Combine("build-cache"), 4 * 1024, tag: "1.0");
+    }
+
+    public LayoutPushResult Push(string repository, IImageSigner? signer, params string[] tags) =>
+        new LayoutPusher(Harness.Settings, Harness.Log).Push(new LayoutPushRequest
+        {
+            LayoutPath = Layout,
+            Registry = Build.Host,
+            Repository = repository,
+            Tags = tags,
+            Signing = signer is null ? null : new SigningOptions(signer),
+        });
+
+    public void Dispose()
+    {
+        Site.Dispose();
+        Build.Dispose();
+        Harness.Dispose();
+        Keys.Dispose();
+    }
+}
+
+/// <summary>
+/// The oracle for signatures is cosign's offline key check done with other tools (<see cref="CosignCheck"/>: skopeo, jq,
+/// openssl, containers/image's identity rules): it accepts what we sign and push, refuses unsigned and tampered images
+/// and other keys' signatures, and accepts them after relocation to another registry when the identity is remapped.
+/// </summary>
+public sealed class SignedPushTests(SignedRegistries fixture) : IClassFixture<SignedRegistries>
+{
+    private SigningKeyFiles Keys => fixture.Keys;
+
+    [Fact]
+    public async Task A_signed_push_verifies_and_an_unsigned_one_or_another_keys_does_not()
+    {
+        using var signer = SigningKeys.Open(Keys.Pkcs8, "/");
+        var signed = fixture.Push("trust/signed", signer, "1.0");
+        fixture.Push("trust/unsigned", null, "1.0");
+        Assert.Contains($"Signed {fixture.Build.Host}/trust/signed@sha256-{signed.ManifestDigest.Hex}.sig", fixture.Harness.Log.Text);
+
+        var accepted = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/signed:1.0");
+        Assert.True(accepted.ExitCode == 0, accepted.Output);
+        Assert.Contains($"signed as {fixture.Build.Host}/trust/signed:1.0", accepted.StandardOutput);
+        // By digest: matchRepoDigestOrExact accepts a signature made for a tag of the same repository.
+        Assert.Equal(0, CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/signed@{signed.ManifestDigest}").ExitCode);
+        // Another tag of the same digest was not signed: refused, as containers/image refuses it.
+        fixture.Push("trust/signed", null, "other");
+        Assert.NotEqual(0, CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/signed:other").ExitCode);
+
+        var unsigned = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/unsigned:1.0");
+        Assert.NotEqual(0, unsigned.ExitCode);
+        Assert.Contains("no signature", unsigned.Output);
+        var otherKey = CosignCheck.Verify(Keys.OtherPublic, $"{fixture.Build.Host}/trust/signed:1.0");
+        Assert.NotEqual(0, otherKey.ExitCode);
+        Assert.Contains("does not verify", otherKey.Output);
+
+        // Our own verifier agrees, with the same keys.
+        using var source = new RegistrySource(Client(fixture.Build), "trust/signed");
+        using var publicKey = SigningKeys.ReadPublicKey(Keys.Public);
+        var verified = await SignatureVerifier.VerifyAsync(source, Root(signed), publicKey, CancellationToken.None);
+        Assert.Equal($"{fixture.Build.Host}/trust/signed:1.0", Assert.Single(verified).DockerReference);
+        using var otherPublic = SigningKeys.ReadPublicKey(Keys.OtherPublic);
+        Assert.Equal(ErrorCodes.SignatureInvalid, (await Assert.ThrowsAsync<OciException>(() =>
+            SignatureVerifier.VerifyAsync(source, Root(signed), otherPublic, CancellationToken.None))).Code);
+    }
+
+    [Fact]
+    public async Task An_image_whose_signature_was_tampered_with_is_refused()
+    {
+        using var signer = SigningKeys.Open(Keys.Pkcs8, "/");
+        var pushed = fixture.Push("trust/tampered", signer, "1.0");
+        var tag = AttachedObjects.SignatureTag(pushed.ManifestDigest);
+        var client = Client(fixture.Build);
+        var original = await client.GetManifestAsync("trust/tampered", tag, [RegistryScope.Pull("trust/tampered")], CancellationToken.None);
+        var manifest = OciJson.Deserialize<ImageManifest>(original.Content, "signature manifest");
+        // The same payload with the signature of another payload: what an attacker who copied a signature would present.
+        var other = CosignSignature.Create(signer, Digest.Of("another image"u8), [$"{fixture.Build.Host}/trust/tampered:1.0"]);
+        var forged = manifest with
+        {
+            Layers = [manifest.Layers[0].WithAnnotation(CosignSignature.SignatureAnnotation,
+                other.Blobs[1].Descriptor.Annotation(CosignSignature.SignatureAnnotation)!)],
+        };
+        var content = OciJson.Serialize(forged);
+        using (var sink = new RegistrySink(client, "trust/tampered", [], fixture.Harness.Log))
+            await sink.PutManifestAsync(new Descriptor { MediaType = MediaTypes.OciManifest, Digest = Digest.Of(content), Size = content.Length }, content, [tag], CancellationToken.None);
+
+        var refused = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/tampered:1.0");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("does not verify", refused.Output);
+        using var source = new RegistrySource(client, "trust/tampered");
+        using var publicKey = SigningKeys.ReadPublicKey(Keys.Public);
+        Assert.Equal(ErrorCodes.SignatureInvalid, (await Assert.ThrowsAsync<OciException>(() =>
+            SignatureVerifier.VerifyAsync(source, Root(pushed), publicKey, CancellationToken.None))).Code);
+    }
+
+    [Fact]
+    public void A_key_held_by_a_signer_program_signs_what_verifies_and_a_failing_signer_pushes_nothing()
+    {
+        var path = Environment.GetEnvironmentVariable("PATH");
+        var good = Keys.SignerDirectory("testkms", signKey: Keys.Pkcs8, publicKeyOf: Keys.Pkcs8);
+        var bad = Keys.SignerDirectory("brokenkms", signKey: Keys.Other, publicKeyOf: Keys.Pkcs8);
+        Environment.SetEnvironmentVariable("PATH", string.Join(Path.PathSeparator, good, bad, path));
+        try
+        {
+            using (var signer = SigningKeys.Open("provider:testkms", "/"))
+                fixture.Push("trust/provider", signer, "1.0");
+            var accepted = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/provider:1.0");
+            Assert.True(accepted.ExitCode == 0, accepted.Output);
+
+            using var broken = SigningKeys.Open("provider:brokenkms", "/");
+            Assert.Equal(ErrorCodes.SignatureInvalid, Assert.Throws<OciException>(() => fixture.Push("trust/never", broken, "1.0")).Code);
+            var inspect = ProcessRunner.Run("skopeo", "inspect", "--raw", "--tls-verify=false", $"docker://{fixture.Build.Host}/trust/never:1.0");
+            Assert.NotEqual(0, inspect.ExitCode); // never an unsigned push when signing was asked for
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PATH", path);
+        }
+    }
+
+    [Fact]
+    public void Signatures_travel_with_relocation_and_the_copy_command_and_verify_at_the_site_with_the_identity_remapped()
+    {
+        using var signer = SigningKeys.Open(Keys.Pkcs8, "/");
+        var pushed = fixture.Push("team/app", signer, "1.0");
+        var root = Root(pushed);
+        var image = new CnabImage
+        {
+            Image = $"{fixture.Build.Host}/team/app:1.0@{root.Digest}", ContentDigest = root.Digest.ToString(), Size = root.Size, MediaType = root.MediaType,
+        };
+        var bundle = new CnabBundle { Name = "shop", Version = "1.0.0", InvocationImages = [image], Images = new Dictionary<string, CnabImage> { ["app"] = image } };
+        new BundleRelocator(fixture.Harness.Settings, fixture.Harness.Log).Relocate(new RelocationRequest
+        {
+            Bundle = bundle,
+            Target = RelocationTarget.Parse($"{fixture.Site.Host}/site-a"),
+            MappingPath = fixture.Harness.Combine("relocation-mapping.json"),
+        });
+        var mapping = File.ReadAllText(fixture.Harness.Combine("relocation-mapping.json"));
+        Assert.Contains($"{fixture.Site.Host}/site-a/team/app@{root.Digest}", mapping);
+
+        // Under its new name the signature names the old one: the site's policy says which prefix it trusts as which.
+        var accepted = CosignCheck.Verify(Keys.Public, $"{fixture.Site.Host}/site-a/team/app:1.0", remap: $"{fixture.Site.Host}/site-a={fixture.Build.Host}");
+        Assert.True(accepted.ExitCode == 0, accepted.Output);
+        var strict = CosignCheck.Verify(Keys.Public, $"{fixture.Site.Host}/site-a/team/app:1.0");
+        Assert.NotEqual(0, strict.ExitCode);
+        Assert.Contains("signed for", strict.Output);
+
+        // dotnet oci copy carries them too (to a layout and on to the site's registry under another name).
+        var layout = fixture.Harness.Combine("carried");
+        Assert.Equal(0, DotnetOci.Run("copy", $"docker://{fixture.Build.Host}/team/app:1.0", $"oci:{layout}:1.0").Exit);
+        Assert.Contains(AttachedObjects.SignatureTag(root.Digest), OciLayout.Open(layout).Tags());
+        Assert.Equal(0, DotnetOci.Run("copy", $"oci:{layout}:1.0", $"docker://{fixture.Site.Host}/site-b/team/app:1.0").Exit);
+        var acceptedB = CosignCheck.Verify(Keys.Public, $"{fixture.Site.Host}/site-b/team/app:1.0", remap: $"{fixture.Site.Host}/site-b={fixture.Build.Host}");
+        Assert.True(acceptedB.ExitCode == 0, acceptedB.Output);
+    }
+
+    private RegistryClient Client(RegistryServer server)
+    {
+        var context = fixture.Harness.Settings.CreateContext(pushHost: server.Host, pullHost: null);
+        return context.ClientFor(new RegistryEndpoint { Host = server.Host, AllowPlainHttp = true });
+    }
+
+    private static Descriptor Root(LayoutPushResult pushed) => pushed.Push.Manifests[0].Manifest;
+}
