@@ -25,6 +25,14 @@ public static class ImageSigning
             IReadOnlyList<string> names = tags.Count == 0 ? [repository] : tags.Select(t => $"{repository}:{t}").ToList();
             artifacts.Add(CosignSignature.Create(options.Signer, group.Key, names));
         }
+        // Referrers already attached in the source (the SBOM) are signed like the image, by digest.
+        foreach (var root in roots.Select(r => r.Descriptor).DistinctBy(d => d.Digest))
+        {
+            if (await source.TryResolveTagAsync(AttachedObjects.ReferrersTag(root.Digest), cancellationToken).ConfigureAwait(false) is not { } referrers
+                || !MediaTypes.IsIndex(referrers.MediaType)) continue;
+            var index = OciJson.Deserialize<ImageIndex>(await source.ReadManifestAsync(referrers with { Annotations = null }, cancellationToken).ConfigureAwait(false), "referrers index");
+            foreach (var referrer in index.Manifests) artifacts.Add(CosignSignature.Create(options.Signer, referrer.Digest, [repository]));
+        }
         if (options.Recursive)
         {
             var graph = await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken).ConfigureAwait(false);
