@@ -6,6 +6,8 @@ using Oci.Build.Layout;
 using Oci.Build.Registry;
 using Oci.Build.Registry.Auth;
 using Oci.Build.Registry.Transfer;
+using Oci.Build.Sbom;
+using Oci.Build.Tests.Sbom;
 using Oci.Build.Signing;
 using Oci.Build.Tests.Infrastructure;
 using Oci.Build.Tests.Registry.Support;
@@ -178,6 +180,48 @@ public sealed class SignedPushTests(SignedRegistries fixture) : IClassFixture<Si
         var acceptedB = CosignCheck.Verify(Keys.Public, $"{fixture.Site.Host}/site-b/team/app:1.0", remap: $"{fixture.Site.Host}/site-b={fixture.Build.Host}");
         Assert.True(acceptedB.ExitCode == 0, acceptedB.Output);
     }
+
+    [Fact]
+    public async Task An_sbom_in_the_layout_is_pushed_as_a_referrer_under_the_fallback_tag_found_by_it_and_signed_like_the_image()
+    {
+        var layout = fixture.Harness.Combine("sbom-image");
+        TestImages.App(TestImages.FromLayout(fixture.Layout, "1.0"), fixture.Harness.Work, layout, fixture.Harness.Combine("build-cache"), "sbom", "2.0");
+        var image = OciLayout.Open(layout).FindManifest("2.0") with { Annotations = null };
+        var restore = fixture.Harness.Combine("restore");
+        Directory.CreateDirectory(restore);
+        var sbom = ImageSbom.Attach(new ImageSbomRequest
+        {
+            LayoutPath = layout, ManifestDigest = image.Digest, AssetsFile = SyntheticRestore.Write(restore), TargetFramework = "net10.0",
+            RuntimeIdentifier = "linux-x64", AppName = "App", ImageName = "trust/sbom", ImageTag = "2.0",
+        }, fixture.Harness.Log);
+        using (var signer = SigningKeys.Open(Keys.Pkcs8, "/"))
+            new LayoutPusher(fixture.Harness.Settings, fixture.Harness.Log).Push(new LayoutPushRequest
+            {
+                LayoutPath = layout, Registry = fixture.Build.Host, Repository = "trust/sbom", Tags = ["2.0"], Signing = new SigningOptions(signer),
+            });
+
+        // What the registry stores: no referrers API (distribution 2.8), so the index under the referrers tag.
+        var api = $"http://{fixture.Build.Host}/v2/trust/sbom";
+        Assert.Equal("404", Curl("-s", "-o", "/dev/null", "-w", "%{http_code}", $"{api}/referrers/{image.Digest}"));
+        var fallback = JsonDocument.Parse(Curl("-sf", "-H", $"Accept: {MediaTypes.OciIndex}", $"{api}/manifests/{AttachedObjects.ReferrersTag(image.Digest)}")).RootElement;
+        var entry = fallback.GetProperty("manifests").EnumerateArray().Single(m => m.GetProperty("artifactType").GetString() == "application/spdx+json");
+        // oras-style discovery: the fallback tag's entry -> the artifact manifest (subject = the image) -> its layer is the SBOM.
+        var referrer = JsonDocument.Parse(Curl("-sf", "-H", $"Accept: {MediaTypes.OciManifest}", $"{api}/manifests/{entry.GetProperty("digest").GetString()}")).RootElement;
+        Assert.Equal(image.Digest.ToString(), referrer.GetProperty("subject").GetProperty("digest").GetString());
+        Assert.Equal("application/spdx+json", referrer.GetProperty("artifactType").GetString());
+        var layer = referrer.GetProperty("layers")[0].GetProperty("digest").GetString();
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(sbom).TrimEnd('\n'), Curl("-sf", $"{api}/blobs/{layer}"));
+        using (var source = new RegistrySource(Client(fixture.Build), "trust/sbom"))
+            Assert.Equal(sbom, await SbomReferrer.FindAsync(source, image, CancellationToken.None));
+
+        // Signed like the image: the SBOM manifest by digest, the image by tag.
+        var signedSbom = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/sbom@{entry.GetProperty("digest").GetString()}");
+        Assert.True(signedSbom.ExitCode == 0, signedSbom.Output);
+        Assert.Equal(0, CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/sbom:2.0").ExitCode);
+    }
+
+    /// <summary>curl's output (ProcessRunner collects it by lines, so its line ends are not significant here).</summary>
+    private static string Curl(params string[] arguments) => ProcessRunner.Run("curl", arguments).StandardOutput.TrimEnd('\n');
 
     private RegistryClient Client(RegistryServer server)
     {
