@@ -2,13 +2,18 @@ using Oci.Build.Oci;
 
 namespace Oci.Build.Cli;
 
-/// <summary>Engine progress on stderr, so stdout carries only a command's result (JSON for inspect).</summary>
-public sealed class ConsoleLog(TextWriter output, TextWriter error) : IBuildLog
+/// <summary>
+/// Engine messages on stderr, so stdout carries only a command's result (text or JSON). <c>--quiet</c> silences the
+/// informational lines; warnings stay, since each one asks for an action.
+/// </summary>
+public sealed class ConsoleLog(TextWriter error, bool quiet) : IBuildLog
 {
-    public void Info(string message) => error.WriteLine(message);
-    public void Detail(string message) { }
-    public void Warning(string code, string message) => error.WriteLine($"warning {code}: {message}");
+    public void Info(string message)
+    {
+        if (!quiet) error.WriteLine(message);
+    }
 
-    /// <summary>Where results go.</summary>
-    public TextWriter Output => output;
+    public void Detail(string message) { }
+
+    public void Warning(string code, string message) => error.WriteLine($"warning {code}: {message}");
 }

@@ -1,59 +1,84 @@
+using System.CommandLine;
 using Oci.Build.Cli.Commands;
 using Oci.Build.Oci;
 
 namespace Oci.Build.Cli;
 
 /// <summary>
-/// `dotnet oci COMMAND ...`: dispatches to one command, turns a coded <see cref="OciException"/> into
-/// <c>error OCIxxxx: message</c> on stderr and exit code 1; usage errors exit with 2.
+/// `dotnet oci COMMAND ...` on System.CommandLine: builds the command tree, and maps what happens to exit codes
+/// (<see cref="ExitCodes"/>): a parse or usage error is 2; a coded <see cref="OciException"/> is
+/// <c>error OCIxxxx: message</c> on stderr and 1; anything else is a bug, reported with the internal-error code and 70.
 /// </summary>
 public static class OciCli
 {
-    private static readonly IReadOnlyList<ICommand> Commands = [new InspectCommand(), new VerifyCommand(), new DecryptCommand(), new CopyCommand(), new RelocateCommand()];
+    public const string Description = "dotnet oci: OCI images in layouts, archives and registries, on the receiving side of Oci.Build.";
 
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    /// <summary>The whole command tree (also the source of docs/cli.md).</summary>
+    public static RootCommand CreateRoot()
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        var root = new RootCommand(Description)
         {
-            Usage(output);
-            return args.Length == 0 ? 2 : 0;
-        }
-        var command = Commands.FirstOrDefault(c => c.Name == args[0]);
-        if (command is null)
+            new InspectCommand(),
+            new VerifyCommand(),
+            new DecryptCommand(),
+            new CopyCommand(),
+            new RelocateCommand(),
+        };
+        return root;
+    }
+
+    public static int Run(string[] args, TextWriter output, TextWriter error) => RunAsync(args, output, error, handleTermination: false).GetAwaiter().GetResult();
+
+    /// <param name="handleTermination">True for the real process: Ctrl+C cancels the command (exit 130) instead of killing it.</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, bool handleTermination)
+    {
+        // `dotnet oci help [COMMAND]` reads as `dotnet oci [COMMAND] --help`, as it did before the move to System.CommandLine.
+        if (args is ["help", .. var rest]) args = [.. rest, "--help"];
+        var root = CreateRoot();
+        var parse = root.Parse(args);
+        var command = parse.CommandResult.Command;
+        if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
         {
-            error.WriteLine($"Unknown command '{args[0]}'.");
-            Usage(error);
-            return 2;
+            foreach (var problem in parse.Errors) error.WriteLine(problem.Message);
+            error.WriteLine($"usage: {CliDocs.Synopsis(command)}");
+            if (command is RootCommand) error.WriteLine($"commands: {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}");
+            error.WriteLine($"Run '{CliDocs.FullName(command)} --help' for more.");
+            return ExitCodes.Usage;
         }
+        var configuration = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = handleTermination ? TimeSpan.FromSeconds(5) : null,
+        };
         try
         {
-            return command.Run(new Arguments(args[1..], command.Flags), new ConsoleLog(output, error), output);
+            return await parse.InvokeAsync(configuration).ConfigureAwait(false);
         }
         catch (UsageException ex)
         {
-            error.WriteLine($"{ex.Message}\nusage: dotnet oci {command.Usage}");
-            return 2;
+            error.WriteLine(ex.Message);
+            error.WriteLine($"usage: {CliDocs.Synopsis(command)}");
+            return ExitCodes.Usage;
         }
         catch (OciException ex)
         {
             error.WriteLine($"error {ex.Code}: {ex.Message}");
-            return 1;
+            return ExitCodes.Failed;
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine($"{CliDocs.FullName(command)}: interrupted.");
+            return ExitCodes.Cancelled;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Input from another site must never produce a stack trace; an exception that reaches here is a bug of
             // ours, reported with its own code (the hostile-input tests treat it as a crash) and exit code 70.
-            error.WriteLine($"error {ErrorCodes.InternalError}: dotnet oci {command.Name} failed unexpectedly ({ex.GetType().Name}: {ex.Message}). " +
+            error.WriteLine($"error {ErrorCodes.InternalError}: {CliDocs.FullName(command)} failed unexpectedly ({ex.GetType().Name}: {ex.Message}). " +
                             "This is a bug in Oci.Build; please report it with the input that caused it.");
-            return 70;
+            return ExitCodes.InternalError;
         }
-    }
-
-    private static void Usage(TextWriter writer)
-    {
-        writer.WriteLine("dotnet oci: OCI images in layouts, archives and registries, on the receiving side of Oci.Build.");
-        writer.WriteLine();
-        foreach (var command in Commands)
-            writer.WriteLine($"  dotnet oci {command.Usage}\n      {command.Summary}");
     }
 }

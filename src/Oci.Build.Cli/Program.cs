@@ -1,1 +1,1 @@
-return Oci.Build.Cli.OciCli.Run(args, Console.Out, Console.Error);
+return await Oci.Build.Cli.OciCli.RunAsync(args, Console.Out, Console.Error, handleTermination: true);

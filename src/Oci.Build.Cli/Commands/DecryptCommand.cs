@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
 using Oci.Build.Encryption;
 using Oci.Build.Encryption.KeyWrap;
 using Oci.Build.Oci;
@@ -5,36 +7,59 @@ using Oci.Build.Oci;
 namespace Oci.Build.Cli.Commands;
 
 /// <summary>
-/// Decrypts an encrypted layout or archive into a plain layout with private keys (<c>--key FILE[:pass=PASSPHRASE]</c>,
+/// Decrypts an encrypted layout or archive into a plain layout with private keys (<c>--key FILE[:pass-file=FILE]</c>,
 /// repeatable: PEM/DER/JWK, OpenPGP secret keys, PKCS7 key and certificate, <c>provider:NAME</c>).
 /// The HMAC of every layer is verified before any plaintext is written.
 /// </summary>
-public sealed class DecryptCommand : ICommand
+public sealed class DecryptCommand : OciCommand
 {
-    public string Name => "decrypt";
-    public string Usage => "decrypt oci:DIR | oci-archive:FILE | DIR -o OUTPUT_LAYOUT --key KEYFILE[:pass-file=FILE|:pass-env=VAR] [--key ...] [--force]";
-    public IReadOnlySet<string> Flags => new HashSet<string>(StringComparer.Ordinal) { "--force" };
-    public string Summary => "Turn an encrypted image back into the plain one (byte-identical to the unencrypted build).";
+    private readonly Argument<string> _image = new("IMAGE") { Description = "The encrypted images: oci:DIR[:TAG], oci-archive:FILE[:TAG] or a layout folder." };
 
-    public int Run(Arguments arguments, IBuildLog log, TextWriter output)
+    private readonly Option<string> _output = new("--output", "-o")
     {
-        arguments.ExpectOnly(1, "-o", "--output", "--key", "--force");
-        var destination = Path.GetFullPath(arguments.Single("-o", "--output") ?? throw new UsageException("Missing -o OUTPUT_LAYOUT."));
-        RefuseForeignOutput(destination, arguments.Flag("--force"));
-        var keys = arguments.All("--key");
-        if (keys.Count == 0) throw new UsageException("Give at least one --key.");
-        using var source = ImageSource.Open(arguments.Positional(0, "the encrypted layout or archive"));
-        var context = new KeyWrapContext { BaseDirectory = Environment.CurrentDirectory };
-        var result = new LayoutDecryptor(log).Decrypt(new LayoutDecryptionRequest
+        Description = "The plain layout to write (absent, empty, or a layout an earlier decrypt wrote).", HelpName = "OUTPUT_LAYOUT", Required = true,
+    };
+
+    private readonly Option<string[]> _keys = new("--key")
+    {
+        Description = "A private key: KEYFILE[:pass-file=FILE|:pass-env=VAR] (PEM, DER, JWK, OpenPGP, PKCS7) or provider:NAME.",
+        HelpName = "KEY", Required = true, Arity = ArgumentArity.OneOrMore,
+    };
+
+    private readonly Option<bool> _force = new("--force") { Description = "Replace the output even if it holds something else." };
+
+    public DecryptCommand() : base("decrypt", "Turn an encrypted image back into the plain one (byte-identical to the unencrypted build).")
+    {
+        Arguments.Add(_image);
+        Options.Add(_output);
+        Options.Add(_keys);
+        Options.Add(_force);
+    }
+
+    protected override Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        var parse = context.Parse;
+        var destination = Path.GetFullPath(parse.GetRequiredValue(_output));
+        RefuseForeignOutput(destination, parse.GetValue(_force));
+        var keys = parse.GetRequiredValue(_keys);
+        using var source = ImageSource.Open(parse.GetRequiredValue(_image));
+        var result = new LayoutDecryptor(context.Log).Decrypt(new LayoutDecryptionRequest
         {
             SourceLayout = source.AsLayoutDirectory().Root,
             DestinationLayout = destination,
-            Keys = DecryptionKeySet.Load(keys, context),
+            Keys = DecryptionKeySet.Load(keys, new KeyWrapContext { BaseDirectory = Environment.CurrentDirectory }),
         });
-        output.WriteLine($"decrypted {result.DecryptedLayers} layer(s) into {result.LayoutPath}");
-        foreach (var (encrypted, plain) in result.Manifests)
-            output.WriteLine($"  {encrypted} -> {plain.Digest}");
-        return 0;
+        context.Result(new JsonObject
+            {
+                ["layout"] = result.LayoutPath,
+                ["decryptedLayers"] = result.DecryptedLayers,
+                ["manifests"] = new JsonArray(result.Manifests.Select(m => (JsonNode)new JsonObject
+                {
+                    ["encrypted"] = m.Key.ToString(), ["plain"] = m.Value.Digest.ToString(),
+                }).ToArray()),
+            },
+            [$"decrypted {result.DecryptedLayers} layer(s) into {result.LayoutPath}", .. result.Manifests.Select(m => $"  {m.Key} -> {m.Value.Digest}")]);
+        return Task.FromResult(ExitCodes.Success);
     }
 
     /// <summary>

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.CommandLine;
 using System.Text.Json.Nodes;
 using Oci.Build.Encryption;
 using Oci.Build.Graph;
@@ -7,37 +7,40 @@ using Oci.Build.Oci;
 namespace Oci.Build.Cli.Commands;
 
 /// <summary>Prints what a layout or archive holds, as JSON: every image, its platform, config and layers (encrypted or not, for which schemes).</summary>
-public sealed class InspectCommand : ICommand
+public sealed class InspectCommand : OciCommand
 {
-    public string Name => "inspect";
-    public string Usage => "inspect oci:DIR[:TAG] | oci-archive:FILE[:TAG] | DIR";
-    public string Summary => "Show the images of a layout or archive as JSON (digests, platforms, layers, encryption).";
+    private readonly Argument<string> _image = new("IMAGE") { Description = "The images: oci:DIR[:TAG], oci-archive:FILE[:TAG] or a layout folder." };
 
-    public int Run(Arguments arguments, IBuildLog log, TextWriter output)
+    public InspectCommand() : base("inspect", "Show the images of a layout or archive as JSON (digests, platforms, layers, encryption); the output is JSON with or without --json.")
     {
-        arguments.ExpectOnly(1);
-        using var source = ImageSource.Open(arguments.Positional(0, "the image (oci:DIR[:TAG], oci-archive:FILE[:TAG] or DIR)"));
+        Arguments.Add(_image);
+    }
+
+    protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        using var source = ImageSource.Open(context.Parse.GetRequiredValue(_image));
         var images = new JsonArray();
         foreach (var entry in source.Entries)
         {
             // One walk per entry: every manifest under it (indexes are followed by the walker, with its limits).
-            var graph = ImageWalker.WalkAsync(source.Source, [entry], CancellationToken.None).GetAwaiter().GetResult();
+            var graph = await ImageWalker.WalkAsync(source.Source, [entry], cancellationToken);
             foreach (var document in graph.Documents.Where(d => d.Manifest is not null))
-                images.Add(Describe(source.Source, document, entry.Annotation(AnnotationKeys.RefName)));
+                images.Add(await DescribeAsync(source.Source, document, entry.Annotation(AnnotationKeys.RefName), cancellationToken));
         }
-        output.WriteLine(new JsonObject { ["layout"] = source.Path, ["images"] = images }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        return 0;
+        var result = new JsonObject { ["layout"] = source.Path, ["images"] = images };
+        context.Result(result, result.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        return ExitCodes.Success;
     }
 
-    private static JsonObject Describe(IImageSource source, GraphDocument document, string? refName)
+    private static async Task<JsonObject> DescribeAsync(IImageSource source, GraphDocument document, string? refName, CancellationToken cancellationToken)
     {
         var entry = document.Descriptor;
         var manifest = document.Manifest!;
-        using var configStream = source.OpenBlobAsync(manifest.Config, CancellationToken.None).GetAwaiter().GetResult();
+        using var configStream = await source.OpenBlobAsync(manifest.Config, cancellationToken);
         if (manifest.Config.Size > OciJson.MaxDocumentSize)
             throw new OciException(ErrorCodes.InvalidDocument, $"The config {manifest.Config.Digest} claims {manifest.Config.Size} bytes; refusing it.");
         using var configBytes = new MemoryStream();
-        configStream.CopyTo(configBytes); // bounded: the verifying stream stops at the declared size
+        await configStream.CopyToAsync(configBytes, cancellationToken); // bounded: the verifying stream stops at the declared size
         var config = OciDocuments.ReadConfig(configBytes.ToArray(), $"image config {manifest.Config.Digest}");
         var layers = new JsonArray();
         foreach (var layer in manifest.Layers)

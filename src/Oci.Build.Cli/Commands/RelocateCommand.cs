@@ -1,5 +1,6 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
 using Oci.Build.Bundles;
-using Oci.Build.Oci;
 using Oci.Build.Registry;
 using Oci.Build.Registry.Transfer;
 
@@ -9,41 +10,55 @@ namespace Oci.Build.Cli.Commands;
 /// Copies every image of a bundle into another registry keeping every digest and writes relocation-mapping.json
 /// (docs/bundles.md). Glue only: see <see cref="BundleRelocator"/>.
 /// </summary>
-public sealed class RelocateCommand : ICommand
+public sealed class RelocateCommand : OciCommand
 {
-    public string Name => "relocate";
-    public string Usage => "relocate BUNDLE-REF|bundle.json|DIR --registry HOST[:PORT][/PREFIX] [-o relocation-mapping.json] [--flat]";
-    public string Summary => "Copy every image of a CNAB bundle to another registry, digests unchanged; write the relocation map.";
-    public IReadOnlySet<string> Flags => new HashSet<string> { "--flat" };
+    private readonly Argument<string> _bundle = new("BUNDLE") { Description = "The bundle: a registry reference (BUNDLE-REF), a bundle.json, or a folder holding one." };
 
-    public int Run(Arguments arguments, IBuildLog log, TextWriter output)
+    private readonly Option<string> _registry = new("--registry")
     {
-        arguments.ExpectOnly(1, "--registry", "-o", "--output");
-        var spec = arguments.Positional(0, "the bundle (a registry reference, bundle.json or a folder)");
-        var target = RelocationTarget.Parse(arguments.Single("--registry") ?? throw new UsageException("--registry HOST[/PREFIX] is required."));
-        var mapping = Path.GetFullPath(arguments.Single("-o", "--output") ?? "relocation-mapping.json");
+        Description = "The target registry, with an optional repository prefix: HOST[:PORT][/PREFIX].", HelpName = "HOST[:PORT][/PREFIX]", Required = true,
+    };
+
+    private readonly Option<string> _output = new("--output", "-o")
+    {
+        Description = "Where to write the relocation map.", HelpName = "FILE", DefaultValueFactory = _ => "relocation-mapping.json",
+    };
+
+    private readonly Option<bool> _flat = new("--flat") { Description = "One level of repository names: PREFIX/ORIGINAL-PATH with every / of the original path turned into - (for registries without nested names)." };
+
+    public RelocateCommand() : base("relocate", "Copy every image of a CNAB bundle to another registry, digests unchanged; write the relocation map.")
+    {
+        Arguments.Add(_bundle);
+        Options.Add(_registry);
+        Options.Add(_output);
+        Options.Add(_flat);
+    }
+
+    protected override Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        var parse = context.Parse;
+        var target = RelocationTarget.Parse(parse.GetRequiredValue(_registry));
+        var mapping = Path.GetFullPath(parse.GetRequiredValue(_output));
         var settings = new RegistrySettings { CacheDirectory = CacheDirectory() };
         RelocationResult result;
-        using (var registries = new RegistryImages(settings, log, pushHost: null, pullHost: null))
+        using (var registries = new RegistryImages(settings, context.Log, pushHost: null, pullHost: null))
         {
-            var input = BundleInputs.Open(spec, registries);
-            result = new BundleRelocator(settings, log).Relocate(new RelocationRequest
+            var input = BundleInputs.Open(parse.GetRequiredValue(_bundle), registries);
+            result = new BundleRelocator(settings, context.Log).Relocate(new RelocationRequest
             {
                 Bundle = input.Bundle,
                 Target = target,
-                Naming = arguments.Flag("--flat") ? RelocationNaming.Flat : RelocationNaming.Prefix,
+                Naming = parse.GetValue(_flat) ? RelocationNaming.Flat : RelocationNaming.Prefix,
                 Sources = input.Sources,
                 MappingPath = mapping,
             });
         }
-        foreach (var image in result.Images) output.WriteLine($"{image.Original} -> {image.Relocated}");
-        output.WriteLine($"wrote {mapping}");
-        return 0;
+        context.Result(new JsonObject
+            {
+                ["mapping"] = mapping,
+                ["images"] = new JsonArray(result.Images.Select(i => (JsonNode)new JsonObject { ["original"] = i.Original.ToString(), ["relocated"] = i.Relocated.ToString() }).ToArray()),
+            },
+            [.. result.Images.Select(i => $"{i.Original} -> {i.Relocated}"), $"wrote {mapping}"]);
+        return Task.FromResult(ExitCodes.Success);
     }
-
-    /// <summary>The cache builds use (<c>OCI_BUILD_CACHE</c>, else the XDG cache): it holds the delegation answers.</summary>
-    private static string CacheDirectory() =>
-        Environment.GetEnvironmentVariable("OCI_BUILD_CACHE") is { Length: > 0 } cache ? cache
-        : Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "oci-build");
 }

@@ -1,25 +1,40 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
 using Oci.Build.Graph;
 using Oci.Build.Oci;
 
 namespace Oci.Build.Cli.Commands;
 
 /// <summary>Checks every blob a layout or archive references against its digest and size; exit code 1 on any problem.</summary>
-public sealed class VerifyCommand : ICommand
+public sealed class VerifyCommand : OciCommand
 {
-    public string Name => "verify";
-    public string Usage => "verify oci:DIR | oci-archive:FILE | DIR";
-    public string Summary => "Check every referenced blob's digest and size; lists every problem, exits 1 if there is one.";
+    private readonly Argument<string> _image = new("IMAGE") { Description = "The images: oci:DIR[:TAG], oci-archive:FILE[:TAG] or a layout folder." };
 
-    public int Run(Arguments arguments, IBuildLog log, TextWriter output)
+    public VerifyCommand() : base("verify", "Check every referenced blob's digest and size; lists every problem, exits 1 if there is one.")
     {
-        arguments.ExpectOnly(1);
-        using var source = ImageSource.Open(arguments.Positional(0, "the layout or archive"));
-        var result = ImageVerifier.VerifyAsync(source.Source, source.Entries).GetAwaiter().GetResult();
+        Arguments.Add(_image);
+    }
+
+    protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        using var source = ImageSource.Open(context.Parse.GetRequiredValue(_image));
+        var result = await ImageVerifier.VerifyAsync(source.Source, source.Entries, cancellationToken);
         foreach (var problem in result.Problems)
-            log.Info($"error {problem.Code}: {problem.Role} {problem.Digest}: {problem.Message}");
-        output.WriteLine(result.IsValid
-            ? $"verified {result.Blobs} blobs ({ByteSize.Format(result.Bytes)}) in {source.Path}"
-            : $"{result.Problems.Count} of {result.Blobs} blobs failed verification in {source.Path}");
-        return result.IsValid ? 0 : 1;
+            context.Error.WriteLine($"error {problem.Code}: {problem.Role} {problem.Digest}: {problem.Message}");
+        context.Result(new JsonObject
+            {
+                ["path"] = source.Path,
+                ["valid"] = result.IsValid,
+                ["blobs"] = result.Blobs,
+                ["bytes"] = result.Bytes,
+                ["problems"] = new JsonArray(result.Problems.Select(p => (JsonNode)new JsonObject
+                {
+                    ["code"] = p.Code, ["role"] = p.Role, ["digest"] = p.Digest.ToString(), ["message"] = p.Message,
+                }).ToArray()),
+            },
+            result.IsValid
+                ? $"verified {result.Blobs} blobs ({ByteSize.Format(result.Bytes)}) in {source.Path}"
+                : $"{result.Problems.Count} of {result.Blobs} blobs failed verification in {source.Path}");
+        return result.IsValid ? ExitCodes.Success : ExitCodes.Failed;
     }
 }

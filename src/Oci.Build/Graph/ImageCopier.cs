@@ -27,6 +27,9 @@ public sealed record CopyOptions
     /// image has new digests, which the old signatures do not name.
     /// </summary>
     public bool IncludeAttached { get; init; }
+
+    /// <summary>Bytes and blobs moved so far, reported as blob streams are read (from parallel tasks: the receiver must be thread-safe).</summary>
+    public IProgress<CopyProgress>? Progress { get; init; }
 }
 
 /// <summary>Puts a replacement for <paramref name="layer"/> into <paramref name="sink"/> and returns it, or returns null to keep the layer.</summary>
@@ -63,12 +66,21 @@ public static class ImageCopier
             return await RewriteAsync(source, sink, roots, graph, transformLayer, options.BeforeCommit, cancellationToken).ConfigureAwait(false);
         var results = new List<BlobPushResult>();
         using var gate = new SemaphoreSlim(Math.Max(1, options.Parallelism));
+        var layers = graph.Blobs.Where(b => b.Role != "config" && !(sink.SkipsForeignLayers && IsForeign(b.Descriptor))).ToList();
+        var configs = graph.Blobs.Where(b => b.Role == "config").ToList();
+        var progress = options.Progress is { } report
+            ? new CopyProgressCounter(report, layers.Concat(configs).Sum(b => b.Descriptor.Size), layers.Count + configs.Count)
+            : null;
+        progress?.Start();
         async Task<BlobPushResult> Put(GraphBlob blob)
         {
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                return await sink.PutBlobAsync(BlobContent.From(source, blob.Descriptor), cancellationToken).ConfigureAwait(false);
+                var content = BlobContent.From(source, blob.Descriptor);
+                return progress is null
+                    ? await sink.PutBlobAsync(content, cancellationToken).ConfigureAwait(false)
+                    : await progress.PutAsync(content, tracked => sink.PutBlobAsync(tracked, cancellationToken)).ConfigureAwait(false);
             }
             finally
             {
@@ -77,10 +89,9 @@ public static class ImageCopier
         }
 
         // Layers in parallel, but one alone first: a registry sink then fetches its token (and grants) once, not per layer.
-        var layers = graph.Blobs.Where(b => b.Role != "config" && !(sink.SkipsForeignLayers && IsForeign(b.Descriptor))).ToList();
         if (layers.Count > 0) results.Add(await Put(layers[0]).ConfigureAwait(false));
         results.AddRange(await Task.WhenAll(layers.Skip(1).Select(Put)).ConfigureAwait(false));
-        foreach (var config in graph.Blobs.Where(b => b.Role == "config")) results.Add(await Put(config).ConfigureAwait(false));
+        foreach (var config in configs) results.Add(await Put(config).ConfigureAwait(false));
 
         var written = 0;
         var rootDigests = roots.Select(r => r.Descriptor.Digest).ToHashSet();
