@@ -23,6 +23,7 @@ public static class OciCli
             new DecryptCommand(),
             new CopyCommand(),
             new RelocateCommand(),
+            new SbomCommand(),
         };
         return root;
     }

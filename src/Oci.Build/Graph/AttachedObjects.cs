@@ -47,6 +47,10 @@ public static class AttachedObjects
         (tag.StartsWith("sha256-", StringComparison.Ordinal) || tag.StartsWith("sha512-", StringComparison.Ordinal)) &&
         Suffixes.Any(s => tag.EndsWith(s, StringComparison.Ordinal) && Digest.TryParse(tag[..^s.Length].Replace('-', ':'), out _));
 
+    /// <summary>The entries of an index.json that are images, not attached objects (signatures, referrers tags).</summary>
+    public static IReadOnlyList<Descriptor> Images(ImageIndex index) =>
+        index.Manifests.Where(m => m.Annotation(AnnotationKeys.RefName) is not { } tag || !IsAttachedTag(tag)).ToList();
+
     /// <summary>
     /// Every attached object of every manifest and index of <paramref name="graph"/>, and theirs in turn, as roots to copy
     /// with their tags (never one of the graph's own roots twice).

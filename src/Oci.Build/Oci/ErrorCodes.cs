@@ -161,6 +161,10 @@ public static class ErrorCodes
 
     // --- OCI5xxx: thick archives -----------------------------------------------------------------------
 
+    // trust (issue 11, OCI5130-5139): the receiving side's trust commands
+    /// <summary>The image has no SBOM attached (dotnet oci sbom).</summary>
+    public const string SbomNotAttached = "OCI5130";
+
     // harden (OCI5020-5039): the receiving side
     /// <summary>An unexpected failure (a bug): reported without a stack trace; never the answer to bad input.</summary>
     public const string InternalError = "OCI5020";

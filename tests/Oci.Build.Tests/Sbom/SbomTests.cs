@@ -55,6 +55,35 @@ public sealed class SbomTests : IDisposable
     }
 
     [Fact]
+    public void Dotnet_oci_sbom_prints_it_from_a_layout_and_an_archive_and_inspect_shows_it_with_its_image()
+    {
+        var (layout, image) = AppImage();
+        var sbom = System.Text.Encoding.UTF8.GetString(ImageSbom.Attach(Request(layout, image), _harness.Log));
+        foreach (var spec in new[] { $"oci:{layout}", $"oci:{layout}:1.0", layout })
+        {
+            var (exit, output, error) = DotnetOci.Run("sbom", spec);
+            Assert.True(exit == 0, error);
+            Assert.Equal(sbom, output);
+        }
+        var archive = _harness.Combine("image.tar");
+        Assert.Equal(0, DotnetOci.Run("copy", $"oci:{layout}:1.0", $"oci-archive:{archive}:1.0").Exit);
+        Assert.Equal(sbom, DotnetOci.Run("sbom", $"oci-archive:{archive}:1.0").Output);
+
+        var (inspectExit, inspectOutput, inspectError) = DotnetOci.Run("inspect", $"oci:{layout}");
+        Assert.True(inspectExit == 0, inspectError);
+        using var inspected = JsonDocument.Parse(inspectOutput);
+        var described = Assert.Single(inspected.RootElement.GetProperty("images").EnumerateArray()); // the referrer is no image of its own
+        var attached = described.GetProperty("attached");
+        Assert.Equal(SpdxDocument.MediaType, Assert.Single(attached.GetProperty("sboms").EnumerateArray()).GetProperty("artifactType").GetString());
+        Assert.Equal(JsonValueKind.Null, attached.GetProperty("signatures").ValueKind);
+
+        var (plainLayout, _) = AppImage();
+        var (noneExit, _, noneError) = DotnetOci.Run("sbom", $"oci:{plainLayout}:1.0");
+        Assert.Equal(1, noneExit);
+        Assert.Contains(ErrorCodes.SbomNotAttached, noneError);
+    }
+
+    [Fact]
     public void The_same_image_gives_the_same_sbom_bytes_and_attaching_again_replaces_it()
     {
         var (layout, image) = AppImage();

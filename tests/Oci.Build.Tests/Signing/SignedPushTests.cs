@@ -176,6 +176,9 @@ public sealed class SignedPushTests(SignedRegistries fixture) : IClassFixture<Si
         var layout = fixture.Harness.Combine("carried");
         Assert.Equal(0, DotnetOci.Run("copy", $"docker://{fixture.Build.Host}/team/app:1.0", $"oci:{layout}:1.0").Exit);
         Assert.Contains(AttachedObjects.SignatureTag(root.Digest), OciLayout.Open(layout).Tags());
+        var inspected = JsonDocument.Parse(DotnetOci.Run("inspect", $"oci:{layout}").Output).RootElement;
+        var claimed = Assert.Single(inspected.GetProperty("images").EnumerateArray()).GetProperty("attached").GetProperty("signatures").GetProperty("claimedNames");
+        Assert.Equal($"{fixture.Build.Host}/team/app:1.0", Assert.Single(claimed.EnumerateArray()).GetString());
         Assert.Equal(0, DotnetOci.Run("copy", $"oci:{layout}:1.0", $"docker://{fixture.Site.Host}/site-b/team/app:1.0").Exit);
         var acceptedB = CosignCheck.Verify(Keys.Public, $"{fixture.Site.Host}/site-b/team/app:1.0", remap: $"{fixture.Site.Host}/site-b={fixture.Build.Host}");
         Assert.True(acceptedB.ExitCode == 0, acceptedB.Output);
@@ -213,6 +216,9 @@ public sealed class SignedPushTests(SignedRegistries fixture) : IClassFixture<Si
         Assert.Equal(System.Text.Encoding.UTF8.GetString(sbom).TrimEnd('\n'), Curl("-sf", $"{api}/blobs/{layer}"));
         using (var source = new RegistrySource(Client(fixture.Build), "trust/sbom"))
             Assert.Equal(sbom, await SbomReferrer.FindAsync(source, image, CancellationToken.None));
+        var printed = DotnetOci.Run("sbom", $"docker://{fixture.Build.Host}/trust/sbom:2.0");
+        Assert.True(printed.Exit == 0, printed.Error);
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(sbom), printed.Output);
 
         // Signed like the image: the SBOM manifest by digest, the image by tag.
         var signedSbom = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/sbom@{entry.GetProperty("digest").GetString()}");
