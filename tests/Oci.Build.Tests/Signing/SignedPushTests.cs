@@ -226,6 +226,30 @@ public sealed class SignedPushTests(SignedRegistries fixture) : IClassFixture<Si
         Assert.Equal(0, CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/sbom:2.0").ExitCode);
     }
 
+    [Fact]
+    public void A_multi_platform_index_is_signed_and_with_recursive_signing_each_platform_manifest_too()
+    {
+        var pushed = MultiPlatformBase.Push(fixture.Build, fixture.Layout, MultiPlatformBase.Shape.OciIndex, "trust/multi-source", "1.0");
+        var layout = fixture.Harness.Combine("multi");
+        Assert.Equal(0, DotnetOci.Run("copy", "--all", $"docker://{pushed.Reference}", $"oci:{layout}:1.0").Exit);
+        using var signer = SigningKeys.Open(Keys.Pkcs8, "/");
+        foreach (var (repository, recursive) in new[] { ("trust/multi", false), ("trust/multi-recursive", true) })
+            new LayoutPusher(fixture.Harness.Settings, fixture.Harness.Log).Push(new LayoutPushRequest
+            {
+                LayoutPath = layout, Registry = fixture.Build.Host, Repository = repository, Tags = ["1.0"], Signing = new SigningOptions(signer, recursive),
+            });
+
+        foreach (var repository in new[] { "trust/multi", "trust/multi-recursive" })
+        {
+            var index = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/{repository}:1.0");
+            Assert.True(index.ExitCode == 0, index.Output);
+        }
+        var child = pushed.Manifests.Values.First().Digest;
+        var recursiveChild = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/multi-recursive@{child}");
+        Assert.True(recursiveChild.ExitCode == 0, recursiveChild.Output);
+        Assert.NotEqual(0, CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/multi@{child}").ExitCode);
+    }
+
     /// <summary>curl's output (ProcessRunner collects it by lines, so its line ends are not significant here).</summary>
     private static string Curl(params string[] arguments) => ProcessRunner.Run("curl", arguments).StandardOutput.TrimEnd('\n');
 
