@@ -33,7 +33,10 @@ if [[ "$ref" == *@* ]]; then repo="${ref%@*}"; wanted="$repo"; else
   last="${ref##*/}"; if [[ "$last" == *:* ]]; then repo="${ref%:*}"; else repo="$ref"; ref="$ref:latest"; fi; wanted="$ref"; fi
 if [ -n "$remap" ]; then
   prefix="${remap%%=*}" signed="${remap#*=}"
-  [[ "$wanted" == "$prefix"/* ]] || fail "$wanted is not under the remapped prefix $prefix"
+  # As containers/image: the prefix is a host, a namespace or a whole repository (then followed by :TAG or nothing).
+  rest="${wanted#"$prefix"}"
+  [[ "$wanted" == "$prefix"* && ( -z "$rest" || "$rest" == /* || ( "$rest" == :* && "$rest" != */* ) ) ]] \
+    || fail "$wanted is not under the remapped prefix $prefix"
   wanted="$signed${wanted#"$prefix"}"
 fi
 

@@ -227,6 +227,30 @@ public sealed class SignedPushTests(SignedRegistries fixture) : IClassFixture<Si
     }
 
     [Fact]
+    public void A_bundle_pushed_with_a_key_is_signed_and_its_images_bring_their_signatures_into_the_bundle_repository()
+    {
+        using var signer = SigningKeys.Open(Keys.Pkcs8, "/");
+        var pushed = fixture.Push("team/bundled-app", signer, "1.0");
+        var root = Root(pushed);
+        var image = new CnabImage
+        {
+            Image = $"{fixture.Build.Host}/team/bundled-app:1.0@{root.Digest}", ContentDigest = root.Digest.ToString(), Size = root.Size, MediaType = root.MediaType,
+        };
+        var bundle = new CnabBundle { Name = "signed-shop", Version = "1.0.0", InvocationImages = [image], Images = new Dictionary<string, CnabImage> { ["app"] = image } };
+        new BundlePusher(fixture.Harness.Settings, fixture.Harness.Log).Push(new BundlePushRequest
+        {
+            Bundle = bundle, CanonicalBundle = BundleJson.Serialize(bundle), Target = ImageReference.Parse($"{fixture.Build.Host}/team/signed-shop:1.0.0"),
+            Signing = new SigningOptions(signer),
+        });
+        var signedBundle = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/team/signed-shop:1.0.0");
+        Assert.True(signedBundle.ExitCode == 0, signedBundle.Output);
+        // The app image, copied into the bundle's repository by digest, came with its signature (made for its own name).
+        var carried = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/team/signed-shop@{root.Digest}",
+            remap: $"{fixture.Build.Host}/team/signed-shop={fixture.Build.Host}/team/bundled-app");
+        Assert.True(carried.ExitCode == 0, carried.Output);
+    }
+
+    [Fact]
     public void A_multi_platform_index_is_signed_and_with_recursive_signing_each_platform_manifest_too()
     {
         var pushed = MultiPlatformBase.Push(fixture.Build, fixture.Layout, MultiPlatformBase.Shape.OciIndex, "trust/multi-source", "1.0");
