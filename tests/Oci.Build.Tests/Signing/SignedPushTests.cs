@@ -220,6 +220,18 @@ public sealed class SignedPushTests(SignedRegistries fixture) : IClassFixture<Si
         Assert.True(printed.Exit == 0, printed.Error);
         Assert.Equal(System.Text.Encoding.UTF8.GetString(sbom), printed.Output);
 
+        // A push of the layout's own tags treats the referrers tag as what it is: attached to the image, not an image.
+        using (var signer = SigningKeys.Open(Keys.Pkcs8, "/"))
+        {
+            var all = new LayoutPusher(fixture.Harness.Settings, fixture.Harness.Log).Push(new LayoutPushRequest
+            {
+                LayoutPath = layout, Registry = fixture.Build.Host, Repository = "trust/sbom-all", Signing = new SigningOptions(signer),
+            });
+            Assert.Equal([$"{fixture.Build.Host}/trust/sbom-all:2.0"], all.References);
+        }
+        Assert.Equal(entry.GetProperty("digest").GetString(), JsonDocument.Parse(Curl("-sf", "-H", $"Accept: {MediaTypes.OciIndex}",
+            $"http://{fixture.Build.Host}/v2/trust/sbom-all/manifests/{AttachedObjects.ReferrersTag(image.Digest)}")).RootElement.GetProperty("manifests")[0].GetProperty("digest").GetString());
+
         // Signed like the image: the SBOM manifest by digest, the image by tag.
         var signedSbom = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/sbom@{entry.GetProperty("digest").GetString()}");
         Assert.True(signedSbom.ExitCode == 0, signedSbom.Output);

@@ -89,11 +89,12 @@ public sealed class LayoutPusher(RegistrySettings settings, IBuildLog log)
 
     private static List<TaggedManifest> SelectManifests(OciLayout layout, IReadOnlyList<string> tags)
     {
-        if (layout.Index.Manifests.Count == 0)
+        if (AttachedObjects.Images(layout.Index).Count == 0)
             throw new OciException(ErrorCodes.InvalidLayout, $"{layout.Description} holds no image to push.");
+        // Attached objects (signatures, the SBOM's referrers tag) are not images of their own: they go with their image.
         if (tags.Count == 0)
-            return layout.Index.Manifests.Select(m => new TaggedManifest(Plain(m), m.Annotation(AnnotationKeys.RefName))).ToList();
-        var distinct = layout.Index.Manifests.DistinctBy(m => m.Digest).ToList();
+            return AttachedObjects.Images(layout.Index).Select(m => new TaggedManifest(Plain(m), m.Annotation(AnnotationKeys.RefName))).ToList();
+        var distinct = AttachedObjects.Images(layout.Index).DistinctBy(m => m.Digest).ToList();
         return tags.Select(tag =>
         {
             var entry = layout.Index.Manifests.FirstOrDefault(m => m.Annotation(AnnotationKeys.RefName) == tag)
