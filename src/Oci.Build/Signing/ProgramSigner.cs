@@ -34,11 +34,12 @@ public sealed class ProgramSigner : IImageSigner
     public ECDsa PublicKey { get; }
 
     /// <summary>Finds <c>oci-signer-NAME</c> on PATH and asks it for its public key.</summary>
-    public static ProgramSigner Find(string name)
+    /// <param name="searchPath">Directories to look in (PATH's syntax); null: the PATH environment variable.</param>
+    public static ProgramSigner Find(string name, string? searchPath = null)
     {
         if (name.Length == 0 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
             throw new OciException(ErrorCodes.SignerFailed, $"ContainerSigningKey 'provider:{name}': '{name}' is not a signer name (letters, digits, '-', '_', '.').");
-        var program = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+        var program = (searchPath ?? Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, ProgramPrefix + name)).FirstOrDefault(File.Exists)
             ?? throw new OciException(ErrorCodes.SignerFailed,
                 $"ContainerSigningKey 'provider:{name}': the signer program {ProgramPrefix}{name} is not on PATH. Install it (see docs/trust.md) or sign with a key file.");

@@ -13,10 +13,11 @@ public static class SigningKeys
     private const string P256Oid = "1.2.840.10045.3.1.7";
 
     /// <summary>A PEM private key file, or <c>provider:NAME</c> (the program <c>oci-signer-NAME</c> on PATH).</summary>
-    public static IImageSigner Open(string key, string baseDirectory)
+    /// <param name="searchPath">Where signer programs are looked for (PATH's syntax); null: the PATH environment variable.</param>
+    public static IImageSigner Open(string key, string baseDirectory, string? searchPath = null)
     {
         key = key.Trim();
-        if (key.StartsWith("provider:", StringComparison.Ordinal)) return ProgramSigner.Find(key["provider:".Length..]);
+        if (key.StartsWith("provider:", StringComparison.Ordinal)) return ProgramSigner.Find(key["provider:".Length..], searchPath);
         return PemKeySigner.Load(Path.GetFullPath(key, baseDirectory));
     }
 

@@ -123,26 +123,19 @@ public sealed class SignedPushTests(SignedRegistries fixture) : IClassFixture<Si
     [Fact]
     public void A_key_held_by_a_signer_program_signs_what_verifies_and_a_failing_signer_pushes_nothing()
     {
-        var path = Environment.GetEnvironmentVariable("PATH");
         var good = Keys.SignerDirectory("testkms", signKey: Keys.Pkcs8, publicKeyOf: Keys.Pkcs8);
         var bad = Keys.SignerDirectory("brokenkms", signKey: Keys.Other, publicKeyOf: Keys.Pkcs8);
-        Environment.SetEnvironmentVariable("PATH", string.Join(Path.PathSeparator, good, bad, path));
-        try
-        {
-            using (var signer = SigningKeys.Open("provider:testkms", "/"))
-                fixture.Push("trust/provider", signer, "1.0");
-            var accepted = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/provider:1.0");
-            Assert.True(accepted.ExitCode == 0, accepted.Output);
+        // The signer programs are found on a search path of their own (PATH's syntax): no process-wide PATH change.
+        var searchPath = string.Join(Path.PathSeparator, good, bad, Environment.GetEnvironmentVariable("PATH"));
+        using (var signer = SigningKeys.Open("provider:testkms", "/", searchPath))
+            fixture.Push("trust/provider", signer, "1.0");
+        var accepted = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/provider:1.0");
+        Assert.True(accepted.ExitCode == 0, accepted.Output);
 
-            using var broken = SigningKeys.Open("provider:brokenkms", "/");
-            Assert.Equal(ErrorCodes.SignatureInvalid, Assert.Throws<OciException>(() => fixture.Push("trust/never", broken, "1.0")).Code);
-            var inspect = ProcessRunner.Run("skopeo", "inspect", "--raw", "--tls-verify=false", $"docker://{fixture.Build.Host}/trust/never:1.0");
-            Assert.NotEqual(0, inspect.ExitCode); // never an unsigned push when signing was asked for
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("PATH", path);
-        }
+        using var broken = SigningKeys.Open("provider:brokenkms", "/", searchPath);
+        Assert.Equal(ErrorCodes.SignatureInvalid, Assert.Throws<OciException>(() => fixture.Push("trust/never", broken, "1.0")).Code);
+        var inspect = ProcessRunner.Run("skopeo", "inspect", "--raw", "--tls-verify=false", $"docker://{fixture.Build.Host}/trust/never:1.0");
+        Assert.NotEqual(0, inspect.ExitCode); // never an unsigned push when signing was asked for
     }
 
     [Fact]

@@ -81,17 +81,8 @@ public sealed class SigningKeyTests(SigningKeyFiles keys) : IClassFixture<Signin
     public void A_signer_program_whose_signatures_do_not_match_its_public_key_fails_before_anything_is_used()
     {
         var directory = keys.SignerDirectory("mismatched", signKey: keys.Other, publicKeyOf: keys.Pkcs8);
-        var path = Environment.GetEnvironmentVariable("PATH");
-        Environment.SetEnvironmentVariable("PATH", directory + Path.PathSeparator + path);
-        try
-        {
-            using var signer = SigningKeys.Open("provider:mismatched", "/");
-            Assert.Equal(ErrorCodes.SignatureInvalid, Code(() => CosignSignature.Create(signer, Image, ["registry.example/app:1"])));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("PATH", path);
-        }
+        using var signer = SigningKeys.Open("provider:mismatched", "/", directory);
+        Assert.Equal(ErrorCodes.SignatureInvalid, Code(() => CosignSignature.Create(signer, Image, ["registry.example/app:1"])));
     }
 
     private static string AttachedObjectsTag(Digest digest) => $"sha256-{digest.Hex}.sig";
