@@ -38,6 +38,9 @@ public static class AttachedObjects
     /// <summary>Attached objects of attached objects (an SBOM's signature) are followed this deep, no deeper.</summary>
     private const int MaxDepth = 3;
 
+    /// <summary>Attached objects of one copy, at most: a hostile referrers index must not fan out into endless lookups.</summary>
+    private const int MaxFound = 1_000;
+
     public static string SignatureTag(Digest digest) => $"{digest.Algorithm}-{digest.Hex}.sig";
 
     public static string ReferrersTag(Digest digest) => $"{digest.Algorithm}-{digest.Hex}";
@@ -71,6 +74,8 @@ public static class AttachedObjects
                     if (await source.TryResolveTagAsync(tag, cancellationToken).ConfigureAwait(false) is not { } attached) continue;
                     attached = attached with { Annotations = null };
                     found.Add(new CopyRoot(attached, [tag]));
+                    if (found.Count > MaxFound)
+                        throw new OciException(ErrorCodes.InvalidDocument, $"{source.Description} attaches more than {MaxFound} objects (signatures, referrers) to these images; refusing it.");
                     if (!seen.Add(attached.Digest)) continue;
                     next.Add(attached.Digest);
                     // A referrers index lists manifests that may be signed themselves.
