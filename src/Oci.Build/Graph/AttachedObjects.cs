@@ -83,6 +83,8 @@ public static class AttachedObjects
                     {
                         var index = OciJson.Deserialize<ImageIndex>(await source.ReadManifestAsync(attached, cancellationToken).ConfigureAwait(false), "referrers index");
                         next.AddRange(index.Manifests.Select(m => m.Digest).Where(seen.Add));
+                        if (next.Count > MaxFound)
+                            throw new OciException(ErrorCodes.InvalidDocument, $"{source.Description}: the referrers of these images list more than {MaxFound} manifests; refusing it.");
                     }
                 }
             }
