@@ -139,6 +139,43 @@ public sealed class SignedPushTests(SignedRegistries fixture) : IClassFixture<Si
     }
 
     [Fact]
+    public void Through_msbuild_ContainerSigningKey_signs_the_push_and_an_unreadable_key_is_a_coded_error_with_nothing_pushed()
+    {
+        using var sample = new SampleProject();
+        ProcessResult PushLayout(string repository, string key) => ProcessRunner.Run("dotnet",
+            ["msbuild", sample.ProjectFile, "-nodeReuse:false", "-v:n", "-t:OciPushLayout", $"-p:Configuration={TasksConfiguration}",
+             $"-p:ContainerImageLayoutPath={fixture.Layout}", $"-p:ContainerRegistry={fixture.Build.Host}", $"-p:ContainerRepository={repository}",
+             "-p:ContainerImageTags=1.0", $"-p:ContainerSigningKey={key}"],
+            sample.Directory,
+            new Dictionary<string, string?>
+            {
+                ["OCI_BUILD_CACHE"] = fixture.Harness.Combine("msbuild-cache"),
+                ["DOCKER_CONFIG"] = fixture.Harness.Combine("no-docker-config"),
+                ["MSBUILDDISABLENODEREUSE"] = "1",
+                ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+                ["DOTNET_NOLOGO"] = "1",
+            },
+            timeout: TimeSpan.FromMinutes(3));
+
+        var missing = PushLayout("trust/msbuild-missing", Keys.Combine("no-such.key"));
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains($"error {ErrorCodes.SigningKeyUnreadable}", missing.Output);
+        Assert.NotEqual(0, ProcessRunner.Run("skopeo", "inspect", "--raw", "--tls-verify=false", $"docker://{fixture.Build.Host}/trust/msbuild-missing:1.0").ExitCode);
+
+        var signed = PushLayout("trust/msbuild", Keys.Sec1);
+        Assert.True(signed.ExitCode == 0, signed.Output);
+        var verified = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/msbuild:1.0");
+        Assert.NotEqual(0, verified.ExitCode); // signed with the SEC1 key, not cosign.key: the public key must be the signer's
+        Assert.Equal(0, CosignCheck.Verify(Keys.Sec1Public, $"{fixture.Build.Host}/trust/msbuild:1.0").ExitCode);
+    }
+
+#if DEBUG
+    private const string TasksConfiguration = "Debug";
+#else
+    private const string TasksConfiguration = "Release";
+#endif
+
+    [Fact]
     public void Signatures_travel_with_relocation_and_the_copy_command_and_verify_at_the_site_with_the_identity_remapped()
     {
         using var signer = SigningKeys.Open(Keys.Pkcs8, "/");

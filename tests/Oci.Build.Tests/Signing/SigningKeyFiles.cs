@@ -13,6 +13,7 @@ public sealed class SigningKeyFiles : IDisposable
         OpenSsl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", Pkcs8);
         OpenSsl("pkey", "-in", Pkcs8, "-pubout", "-out", Public);
         OpenSsl("ecparam", "-name", "prime256v1", "-genkey", "-out", Sec1);
+        OpenSsl("pkey", "-in", Sec1, "-pubout", "-out", Sec1Public);
         OpenSsl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", Other);
         OpenSsl("pkey", "-in", Other, "-pubout", "-out", OtherPublic);
         OpenSsl("pkcs8", "-topk8", "-in", Pkcs8, "-v2", "aes-256-cbc", "-passout", "pass:" + Password, "-out", Encrypted);
@@ -23,6 +24,7 @@ public sealed class SigningKeyFiles : IDisposable
     public string Pkcs8 => _root.Combine("cosign.key");
     public string Public => _root.Combine("cosign.pub");
     public string Sec1 => _root.Combine("sec1.key");
+    public string Sec1Public => _root.Combine("sec1.pub");
     public string Other => _root.Combine("other.key");
     public string OtherPublic => _root.Combine("other.pub");
     public string Encrypted => _root.Combine("encrypted.key");
