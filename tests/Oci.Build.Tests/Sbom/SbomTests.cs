@@ -1,5 +1,8 @@
 using System.Text.Json;
 using NJsonSchema;
+using Oci.Build.Images;
+using Oci.Build.Layers;
+using Oci.Build.Store;
 using Oci.Build.Graph;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
@@ -81,6 +84,39 @@ public sealed class SbomTests : IDisposable
         var (noneExit, _, noneError) = DotnetOci.Run("sbom", $"oci:{plainLayout}:1.0");
         Assert.Equal(1, noneExit);
         Assert.Contains(ErrorCodes.SbomNotAttached, noneError);
+    }
+
+    [Fact]
+    public void A_platform_images_sbom_comes_along_into_the_multi_platform_index_layout()
+    {
+        var basePath = _harness.Combine("base");
+        if (!Directory.Exists(basePath)) TestImages.Base(_harness.Work, basePath, _harness.Combine("build-cache"), 1024);
+        var platformLayouts = new Dictionary<string, string>();
+        foreach (var rid in new[] { "linux-x64", "linux-arm64" })
+        {
+            var file = _harness.Combine($"{rid}.txt");
+            File.WriteAllText(file, rid);
+            var builder = new LayerBuilder(new ContentStore(_harness.Combine("build-cache")), LayerCompression.Gzip,
+                new TarSettings(1_700_000_000));
+            var layer = builder.Build(new LayerSpec("app", [LayerEntry.FromFile("app/rid.txt", file)]));
+            using var baseImage = TestImages.FromLayout(basePath);
+            platformLayouts[rid] = _harness.Combine("platform-" + rid);
+            ImageBuilder.Build(baseImage, [layer], TestImages.Settings("app", "1.0") with { Platform = Platform.FromRuntimeIdentifier(rid) }, platformLayouts[rid]);
+        }
+        var amd64 = OciLayout.Open(platformLayouts["linux-x64"]).FindManifest("1.0") with { Annotations = null };
+        var sbom = System.Text.Encoding.UTF8.GetString(ImageSbom.Attach(Request(platformLayouts["linux-x64"], amd64), _harness.Log));
+
+        var index = PlatformIndexBuilder.Build("app", ["1.0"],
+            [new("linux-x64", platformLayouts["linux-x64"]), new("linux-arm64", platformLayouts["linux-arm64"])], _harness.Combine("index"));
+
+        var layout = OciLayout.Open(index.LayoutPath);
+        Assert.Contains(AttachedObjects.ReferrersTag(amd64.Digest), layout.Tags());
+        var (exit, output, error) = DotnetOci.Run("sbom", $"oci:{index.LayoutPath}:1.0"); // the index narrowed to this machine's platform (amd64)
+        Assert.True(exit == 0, error);
+        Assert.Equal(sbom, output);
+        using var inspected = JsonDocument.Parse(DotnetOci.Run("inspect", $"oci:{index.LayoutPath}").Output);
+        Assert.Equal(2, inspected.RootElement.GetProperty("images").GetArrayLength());
+        Assert.Equal(0, ProcessRunner.Run("skopeo", "inspect", "--raw", $"oci:{index.LayoutPath}:1.0").ExitCode);
     }
 
     [Fact]
