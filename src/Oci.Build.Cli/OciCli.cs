@@ -27,6 +27,7 @@ public static class OciCli
             new ExportCommand(),
             new SplitCommand(),
             new ServeCommand(),
+            new SbomCommand(),
         };
         return root;
     }

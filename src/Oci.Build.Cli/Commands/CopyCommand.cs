@@ -45,7 +45,9 @@ public sealed class CopyCommand : OciCommand
         using var sink = registries.OpenSink(to, mountFrom: from.Transport == ImageTransport.Registry ? from : null);
         CopyResult result;
         using (var progress = context.Progress("copying"))
-            result = await ImageCopier.CopyAsync(source, sink, [new CopyRoot(root, tag is null ? [] : [tag])], new CopyOptions { Progress = progress }, cancellationToken);
+            // Signatures and SBOMs attached to the image travel with it (same digest, so they stay valid).
+            result = await ImageCopier.CopyAsync(source, sink, [new CopyRoot(root, tag is null ? [] : [tag])],
+                new CopyOptions { Progress = progress, IncludeAttached = true }, cancellationToken);
         context.Result(new JsonObject
             {
                 ["source"] = source.Description,

@@ -1,6 +1,7 @@
 using Microsoft.Build.Framework;
 using Oci.Build.Bundles;
 using Oci.Build.Oci;
+using Oci.Build.Signing;
 
 namespace Oci.Build.Tasks;
 
@@ -16,6 +17,9 @@ public sealed class PushCnabBundle : OciTask
     public string? HostsDirectory { get; set; }
     public string? NameDelegation { get; set; }
     public int Parallelism { get; set; } = 3;
+    /// <summary>ContainerSigningKey: signs the bundle's index (see <see cref="PushOciImage.SigningKey"/>).</summary>
+    public string? SigningKey { get; set; }
+    public string? ProjectDirectory { get; set; }
 
     [Output] public string? PushedReference { get; private set; }
     [Output] public string? IndexDigest { get; private set; }
@@ -26,6 +30,7 @@ public sealed class PushCnabBundle : OciTask
         var text = $"{Registry.Trim().TrimEnd('/')}/{Repository.Trim()}:{Tag.Trim()}";
         if (!ImageReference.TryParse(text, out var target, out var error))
             throw new OciException(ErrorCodes.InvalidBundleSetting, $"The bundle's push target '{text}' is not valid ({error}); check ContainerRegistry and ContainerBundleRepository.");
+        using var signer = SigningTaskSettings.Open(SigningKey, ProjectDirectory);
         var bytes = File.ReadAllBytes(BundlePath);
         var result = new BundlePusher(settings, this).Push(new BundlePushRequest
         {
@@ -33,6 +38,7 @@ public sealed class PushCnabBundle : OciTask
             CanonicalBundle = bytes,
             Target = target!,
             Parallelism = Math.Clamp(Parallelism, 1, 16),
+            Signing = signer is null ? null : new SigningOptions(signer),
         });
         PushedReference = result.Reference;
         IndexDigest = result.Index.Digest.ToString();

@@ -1,6 +1,7 @@
 using Microsoft.Build.Framework;
 using Oci.Build.Registry;
 using Oci.Build.Registry.Transfer;
+using Oci.Build.Signing;
 
 namespace Oci.Build.Tasks;
 
@@ -17,6 +18,11 @@ public sealed class PushOciImage : OciTask
     public string? HostsDirectory { get; set; }
     public string? NameDelegation { get; set; }
     public int MaxParallelUploads { get; set; } = 3;
+    /// <summary>ContainerSigningKey: a PEM EC P-256 private key file (relative to <see cref="ProjectDirectory"/>) or provider:NAME.</summary>
+    public string? SigningKey { get; set; }
+    /// <summary>ContainerSigningRecursive: also sign each platform's manifest of an index.</summary>
+    public bool SigningRecursive { get; set; }
+    public string? ProjectDirectory { get; set; }
 
     [Output] public string? ManifestDigest { get; private set; }
     [Output] public string[] PushedReferences { get; private set; } = [];
@@ -25,6 +31,7 @@ public sealed class PushOciImage : OciTask
     protected override void Run()
     {
         var settings = RegistryTaskSettings.Create(CacheDirectory, RegistriesConfig, HostsDirectory, NameDelegation);
+        using var signer = SigningTaskSettings.Open(SigningKey, ProjectDirectory);
         var result = new LayoutPusher(settings, this).Push(new LayoutPushRequest
         {
             LayoutPath = LayoutPath,
@@ -32,6 +39,7 @@ public sealed class PushOciImage : OciTask
             Repository = Repository.Trim(),
             Tags = Tags.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToList(),
             Options = new PushOptions { MaxParallelUploads = Math.Clamp(MaxParallelUploads, 1, 16) },
+            Signing = signer is null ? null : new SigningOptions(signer, SigningRecursive),
         });
         ManifestDigest = result.ManifestDigest.ToString();
         PushedReferences = result.References.ToArray();
@@ -54,4 +62,11 @@ internal static class RegistryTaskSettings
             _ => throw new Oci.OciException(Oci.ErrorCodes.InvalidSetting, $"ContainerNameDelegation '{nameDelegation}' must be true or false."),
         },
     };
+}
+
+/// <summary>Opens ContainerSigningKey the same way for every task that pushes.</summary>
+internal static class SigningTaskSettings
+{
+    public static IImageSigner? Open(string? key, string? projectDirectory) =>
+        string.IsNullOrWhiteSpace(key) ? null : SigningKeys.Open(key, string.IsNullOrWhiteSpace(projectDirectory) ? Environment.CurrentDirectory : projectDirectory);
 }

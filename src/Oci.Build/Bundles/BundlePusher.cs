@@ -2,6 +2,7 @@ using Oci.Build.Graph;
 using Oci.Build.Oci;
 using Oci.Build.Registry;
 using Oci.Build.Registry.Transfer;
+using Oci.Build.Signing;
 
 namespace Oci.Build.Bundles;
 
@@ -14,6 +15,8 @@ public sealed record BundlePushRequest
     public required ImageReference Target { get; init; }
     public BundleImageSourceMap Sources { get; init; } = new();
     public int Parallelism { get; init; } = 3;
+    /// <summary>Sign the bundle's index under its reference (cosign format); the images carry their own signatures.</summary>
+    public SigningOptions? Signing { get; init; }
 }
 
 public sealed record BundlePushResult(string Reference, Descriptor Index, CnabOciDocuments Documents);
@@ -32,6 +35,8 @@ public sealed class BundlePusher(RegistrySettings settings, IBuildLog log)
         var target = request.Target;
         if (target.Tag is null || target.Digest is not null)
             throw new OciException(ErrorCodes.InvalidBundleSetting, $"A bundle is pushed to registry/repository:tag, not '{target}'.");
+        // Signed before anything is pushed: a signing key that fails leaves the registry untouched.
+        var signature = request.Signing is { } signing ? CosignSignature.Create(signing.Signer, documents.Index.Descriptor.Digest, [target.ToString()]) : null;
         using var registries = new RegistryImages(settings, log, pushHost: RegistryEndpoint.ApiHost(target.Registry), pullHost: null);
         var repository = new ImageLocation(ImageTransport.Registry, "", null, target with { Tag = null });
 
@@ -45,7 +50,7 @@ public sealed class BundlePusher(RegistrySettings settings, IBuildLog log)
             if (!reader.HasAsync(descriptor, cancellationToken).GetAwaiter().GetResult())
                 throw new OciException(ErrorCodes.BundleImageMissing, $"The bundle's image {image.Image} ({role}) is not in {from}; the bundle is not pushed.");
             using var sink = registries.OpenSink(repository, mountFrom: from.Transport == ImageTransport.Registry ? from : null);
-            var copied = ImageCopier.CopyAsync(reader, sink, [new CopyRoot(descriptor, [])], new CopyOptions { Parallelism = request.Parallelism }, cancellationToken)
+            var copied = ImageCopier.CopyAsync(reader, sink, [new CopyRoot(descriptor, [])], new CopyOptions { Parallelism = request.Parallelism, IncludeAttached = true }, cancellationToken)
                 .GetAwaiter().GetResult();
             log.Info($"  {role,-24} {digest} into {target.Name}: {copied.Count(BlobOutcome.Mounted)} blobs mounted, {copied.Count(BlobOutcome.Uploaded)} sent, " +
                      $"{copied.Count(BlobOutcome.Existed)} already there");
@@ -56,6 +61,7 @@ public sealed class BundlePusher(RegistrySettings settings, IBuildLog log)
             sink.PutBlobAsync(FromBytes(documents.Config), cancellationToken).GetAwaiter().GetResult();
             sink.PutManifestAsync(documents.ConfigManifest.Descriptor, documents.ConfigManifest.Content, null, cancellationToken).GetAwaiter().GetResult();
             sink.PutManifestAsync(documents.Index.Descriptor, documents.Index.Content, [target.Tag], cancellationToken).GetAwaiter().GetResult();
+            signature?.PutAsync(sink, cancellationToken).GetAwaiter().GetResult();
             sink.CommitAsync(cancellationToken).GetAwaiter().GetResult();
         }
         log.Info($"Pushed bundle {request.Bundle.Name} {request.Bundle.Version} -> {target} ({documents.Index.Descriptor.Digest})");

@@ -70,7 +70,7 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
             // From a registry, blobs are mounted from the source repository; from a layout or an archive, from the first
             // image already copied to the target, which shares base layers with the others (an app and the invocation image).
             var mountFrom = from.Transport == ImageTransport.Registry ? from : firstAtTarget;
-            var result = Copy(registries, from, to, mountFrom, image, new CopyOptions { Parallelism = request.Parallelism, Progress = request.Progress }, cancellationToken);
+            var result = Copy(registries, from, to, mountFrom, image, new CopyOptions { Parallelism = request.Parallelism, Progress = request.Progress, IncludeAttached = true }, cancellationToken);
             firstAtTarget ??= to;
             blobs += result.Blobs.Count;
             mounted += result.Count(BlobOutcome.Mounted);

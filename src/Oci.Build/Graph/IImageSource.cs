@@ -33,6 +33,22 @@ public interface IImageSource : IDisposable
     /// receiver checking the digest. Null when the source cannot say (compressed archives, registries).
     /// </summary>
     BlobFileRange? TryGetBlobRange(Digest digest) => TryGetBlobPath(digest) is { } path && File.Exists(path) ? new BlobFileRange(path, 0, new FileInfo(path).Length) : null;
+
+    /// <summary>
+    /// The descriptor a tag names, or null when the source has no such tag: how attached objects (signatures, the
+    /// referrers tag) are looked for (<see cref="AttachedObjects"/>). Other failures (access, transport) still throw.
+    /// </summary>
+    async Task<Descriptor?> TryResolveTagAsync(string tag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ResolveAsync(tag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OciException ex) when (ex.Code is ErrorCodes.ImageNotFound or ErrorCodes.RegistryManifestNotFound)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary><see cref="Length"/> bytes of the file at <see cref="Path"/>, from <see cref="Offset"/>.</summary>

@@ -21,6 +21,13 @@ public sealed record CopyOptions
     /// <summary>Runs after everything is in the sink and before it is committed: a last check that may still refuse.</summary>
     public Action? BeforeCommit { get; init; }
 
+    /// <summary>
+    /// Also copy what is attached to the images by digest-derived tags (cosign signatures, the referrers tag with SBOMs),
+    /// under the same tags, so they keep naming the copied digests. Ignored with <see cref="TransformLayer"/>: a rewritten
+    /// image has new digests, which the old signatures do not name.
+    /// </summary>
+    public bool IncludeAttached { get; init; }
+
     /// <summary>Bytes and blobs moved so far, reported as blob streams are read (from parallel tasks: the receiver must be thread-safe).</summary>
     public IProgress<CopyProgress>? Progress { get; init; }
 }
@@ -49,6 +56,11 @@ public static class ImageCopier
         CancellationToken cancellationToken = default)
     {
         options ??= new CopyOptions();
+        if (options.IncludeAttached && options.TransformLayer is null)
+        {
+            var images = await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken).ConfigureAwait(false);
+            roots = [.. roots, .. await AttachedObjects.FindAsync(source, images, cancellationToken).ConfigureAwait(false)];
+        }
         var graph = await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken).ConfigureAwait(false);
         if (options.TransformLayer is { } transformLayer)
             return await RewriteAsync(source, sink, roots, graph, transformLayer, options.BeforeCommit, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Oci.Build.Graph;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
 
@@ -43,10 +44,12 @@ public static class PlatformIndexBuilder
 
         using var writer = OciLayoutWriter.Create(layoutPath);
         var platforms = new List<PlatformManifest>();
+        var attached = new List<Descriptor>();
         foreach (var image in images)
         {
             var layout = OciLayout.Open(image.LayoutPath);
-            var entries = layout.Index.Manifests.DistinctBy(m => m.Digest).ToList();
+            // Attached objects of the platform image (its SBOM referrer, ContainerSbom) are not images: they come along below.
+            var entries = AttachedObjects.Images(layout.Index).DistinctBy(m => m.Digest).ToList();
             if (entries.Count != 1 || !MediaTypes.IsManifest(entries[0].MediaType))
                 throw new OciException(ErrorCodes.InvalidLayout,
                     $"{layout.Description} (the {image.RuntimeIdentifier} image) should hold exactly one image manifest; it holds {entries.Count} entries.");
@@ -63,15 +66,42 @@ public static class PlatformIndexBuilder
             writer.CopyBlob(layout, manifest.Config);
             writer.CopyBlob(layout, entry);
             platforms.Add(new PlatformManifest(image.RuntimeIdentifier, platform, entry with { Platform = platform }, manifest.Config.Digest));
+            attached.AddRange(CopyAttached(layout, writer));
         }
 
         var index = new ImageIndex { Manifests = platforms.Select(p => p.Manifest).ToList() };
         var indexDescriptor = writer.WriteBlob(OciJson.Serialize(index), MediaTypes.OciIndex);
         writer.Commit(new ImageIndex
         {
-            Manifests = tags.Select(tag => indexDescriptor.WithAnnotation(AnnotationKeys.RefName, tag)).ToList(),
+            Manifests = [.. tags.Select(tag => indexDescriptor.WithAnnotation(AnnotationKeys.RefName, tag)), .. attached],
         });
         return new ImageIndexResult { Name = name, Tags = tags, LayoutPath = writer.Destination, Index = indexDescriptor, Platforms = platforms };
+    }
+
+    /// <summary>
+    /// Copies the objects attached to a platform image by tag (the referrers index of its SBOM, and what it lists) into
+    /// the index's layout; returns their index.json entries (with their tags).
+    /// </summary>
+    private static IEnumerable<Descriptor> CopyAttached(OciLayout layout, OciLayoutWriter writer)
+    {
+        foreach (var entry in layout.Index.Manifests.Where(m => m.Annotation(AnnotationKeys.RefName) is { } tag && AttachedObjects.IsAttachedTag(tag)))
+        {
+            var root = entry with { Annotations = null };
+            var documents = new List<Descriptor> { root };
+            if (MediaTypes.IsIndex(root.MediaType))
+                documents.AddRange(OciJson.Deserialize<ImageIndex>(layout.ReadDocument(root, "referrers index"), "referrers index").Manifests.Select(m => m with { Annotations = null, ArtifactType = null }));
+            foreach (var document in documents)
+            {
+                if (MediaTypes.IsManifest(document.MediaType))
+                {
+                    var manifest = OciJson.Deserialize<ImageManifest>(layout.ReadDocument(document, "attached manifest"), "attached manifest");
+                    writer.CopyBlob(layout, manifest.Config);
+                    foreach (var layer in manifest.Layers) writer.CopyBlob(layout, layer);
+                }
+                writer.CopyBlob(layout, document);
+            }
+            yield return entry;
+        }
     }
 
     /// <summary>The platform the image's config declares; it must be the one its runtime identifier asks for.</summary>

@@ -43,6 +43,10 @@ public static class ErrorCodes
     /// <summary>LocalRegistry names an engine that is not Podman or Docker, or loading the image into it failed.</summary>
     public const string LocalRegistryLoad = "OCI1043";
 
+    // trust (issue 11, OCI1080-1089): SBOMs
+    /// <summary>The SBOM cannot be produced: the project's assets file (obj/project.assets.json) is missing or malformed.</summary>
+    public const string SbomUnavailable = "OCI1080";
+
     // platforms (multi-platform output): OCI1030-1039
     /// <summary>A single-platform base image is built for another platform than the one being published (no index to choose from).</summary>
     public const string BasePlatformMismatch = "OCI1030";
@@ -122,6 +126,22 @@ public static class ErrorCodes
     /// <summary>A decryption passphrase was given inline (FILE:pass=..., Passphrase metadata) where logs and process lists show it.</summary>
     public const string InlinePassphrase = "OCI3014";
 
+    // trust (issue 11, OCI3030-3059): signatures
+    /// <summary>The signing key (ContainerSigningKey) is missing or cannot be read.</summary>
+    public const string SigningKeyUnreadable = "OCI3030";
+    /// <summary>The signing key is not an EC P-256 private key (RSA, P-384, a public key, a cosign-encrypted key).</summary>
+    public const string SigningKeyType = "OCI3031";
+    /// <summary>The signing key is encrypted and OCI_SIGNING_KEY_PASSWORD is not set or is wrong.</summary>
+    public const string SigningKeyPassword = "OCI3032";
+    /// <summary>A signer program (provider:NAME, oci-signer-NAME) is missing, fails, or answers nonsense.</summary>
+    public const string SignerFailed = "OCI3033";
+    /// <summary>A signature does not verify with the key (made wrong, tampered with, or another key's).</summary>
+    public const string SignatureInvalid = "OCI3034";
+    /// <summary>An image that must be signed has no signature.</summary>
+    public const string SignatureMissing = "OCI3035";
+    /// <summary>A public key for verification is missing, unreadable, or not EC P-256.</summary>
+    public const string VerificationKeyUnreadable = "OCI3036";
+
     // --- OCI4xxx: bundles and relocation ---------------------------------------------------------------
     // bundle (issue 8): OCI4001-4049
     /// <summary>A bundle version (ContainerBundleVersion, or Version by default) is not a Semantic Version 2.0.0.</summary>
@@ -146,6 +166,10 @@ public static class ErrorCodes
     public const string ArchiveMappingMismatch = "OCI4051";
 
     // --- OCI5xxx: thick archives -----------------------------------------------------------------------
+
+    // trust (issue 11, OCI5130-5139): the receiving side's trust commands
+    /// <summary>The image has no SBOM attached (dotnet oci sbom).</summary>
+    public const string SbomNotAttached = "OCI5130";
 
     // harden (OCI5020-5039): the receiving side
     /// <summary>An unexpected failure (a bug): reported without a stack trace; never the answer to bad input.</summary>

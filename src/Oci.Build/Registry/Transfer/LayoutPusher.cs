@@ -1,6 +1,7 @@
 using Oci.Build.Graph;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
+using Oci.Build.Signing;
 
 namespace Oci.Build.Registry.Transfer;
 
@@ -30,6 +31,8 @@ public sealed record LayoutPushRequest
     /// <summary>Tags to push; empty: the layout's own tags (<c>org.opencontainers.image.ref.name</c>).</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
     public PushOptions Options { get; init; } = new();
+    /// <summary>Sign every image pushed (cosign format, tag <c>sha256-HEX.sig</c>); null: unsigned.</summary>
+    public SigningOptions? Signing { get; init; }
 }
 
 public sealed record LayoutPushResult(IReadOnlyList<string> References, Digest ManifestDigest, PushResult Push);
@@ -62,8 +65,17 @@ public sealed class LayoutPusher(RegistrySettings settings, IBuildLog log)
         using var sink = new RegistrySink(context.ClientFor(primary.Endpoint), primary.Repository, mountSources, log, request.Options.Upload);
         var roots = manifests.GroupBy(m => m.Manifest.Digest)
             .Select(g => new CopyRoot(g.First().Manifest, g.Select(m => m.Tag).OfType<string>().ToList())).ToList();
-        var copy = ImageCopier.CopyAsync(source, sink, roots, new CopyOptions { Parallelism = request.Options.MaxParallelUploads }, cancellationToken)
+        // Signatures are made before anything is sent: a key or signer that fails stops the push with nothing pushed.
+        var signatures = request.Signing is { } signing
+            ? ImageSigning.PrepareAsync(signing, source, target.Name, roots, cancellationToken).GetAwaiter().GetResult()
+            : [];
+        var copy = ImageCopier.CopyAsync(source, sink, roots, new CopyOptions { Parallelism = request.Options.MaxParallelUploads, IncludeAttached = true }, cancellationToken)
             .GetAwaiter().GetResult();
+        foreach (var signature in signatures)
+        {
+            signature.PutAsync(sink, cancellationToken).GetAwaiter().GetResult();
+            log.Info($"Signed {target.Name}@{signature.Tag} with {request.Signing!.Signer.Description}");
+        }
         var result = new PushResult(primary.Repository, copy.Blobs, manifests, copy.ManifestsWritten);
 
         var references = manifests.Select(m => m.Tag is null ? $"{target.Name}@{m.Manifest.Digest}" : $"{target.Name}:{m.Tag}").ToList();
@@ -77,11 +89,12 @@ public sealed class LayoutPusher(RegistrySettings settings, IBuildLog log)
 
     private static List<TaggedManifest> SelectManifests(OciLayout layout, IReadOnlyList<string> tags)
     {
-        if (layout.Index.Manifests.Count == 0)
+        if (AttachedObjects.Images(layout.Index).Count == 0)
             throw new OciException(ErrorCodes.InvalidLayout, $"{layout.Description} holds no image to push.");
+        // Attached objects (signatures, the SBOM's referrers tag) are not images of their own: they go with their image.
         if (tags.Count == 0)
-            return layout.Index.Manifests.Select(m => new TaggedManifest(Plain(m), m.Annotation(AnnotationKeys.RefName))).ToList();
-        var distinct = layout.Index.Manifests.DistinctBy(m => m.Digest).ToList();
+            return AttachedObjects.Images(layout.Index).Select(m => new TaggedManifest(Plain(m), m.Annotation(AnnotationKeys.RefName))).ToList();
+        var distinct = AttachedObjects.Images(layout.Index).DistinctBy(m => m.Digest).ToList();
         return tags.Select(tag =>
         {
             var entry = layout.Index.Manifests.FirstOrDefault(m => m.Annotation(AnnotationKeys.RefName) == tag)
