@@ -39,7 +39,7 @@ public sealed class PushCnabBundle : OciTask
             Target = target!,
             Parallelism = Math.Clamp(Parallelism, 1, 16),
             Signing = signer is null ? null : new SigningOptions(signer),
-        });
+        }, Cancellation);
         PushedReference = result.Reference;
         IndexDigest = result.Index.Digest.ToString();
     }

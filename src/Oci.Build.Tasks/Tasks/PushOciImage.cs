@@ -40,7 +40,7 @@ public sealed class PushOciImage : OciTask
             Tags = Tags.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToList(),
             Options = new PushOptions { MaxParallelUploads = Math.Clamp(MaxParallelUploads, 1, 16) },
             Signing = signer is null ? null : new SigningOptions(signer, SigningRecursive),
-        });
+        }, Cancellation);
         ManifestDigest = result.ManifestDigest.ToString();
         PushedReferences = result.References.ToArray();
         BytesUploaded = result.Push.BytesUploaded;

@@ -40,7 +40,7 @@ public sealed class RelocateCnabBundle : OciTask
             Sources = new BundleImageSourceMap { Layouts = ImageLayouts.GroupBy(i => i.ItemSpec).ToDictionary(g => g.Key, g => g.First().GetMetadata("LayoutPath")) },
             MappingPath = MappingPath,
             Parallelism = Math.Clamp(Parallelism, 1, 16),
-        });
+        }, Cancellation);
         var item = new TaskItem(MappingPath);
         item.SetMetadata("Registry", Target);
         item.SetMetadata("Images", result.Images.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -55,7 +55,7 @@ public sealed class WriteThickArchive : OciTask
             Compress = compress,
             Tools = ToolPackages,
             Parallelism = Math.Clamp(Parallelism, 1, 16),
-        }, registries.OpenSource, this);
+        }, registries.OpenSource, this, Cancellation);
         var item = new TaskItem(result.ArchivePath);
         item.SetMetadata("Digest", result.Digest.ToString());
         item.SetMetadata("Size", result.Size.ToString(System.Globalization.CultureInfo.InvariantCulture));

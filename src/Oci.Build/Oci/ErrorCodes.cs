@@ -214,4 +214,8 @@ public static class ErrorCodes
     public const string PlainHttpOnNetwork = "OCI5107";
     /// <summary>Warning: the access file can be read by other users of this machine; it holds passwords and tokens.</summary>
     public const string AccessFileReadable = "OCI5108";
+
+    // lead (OCI1090-1099)
+    /// <summary>The build was canceled (Ctrl+C, an IDE's cancel) while a task ran; nothing it was writing was committed.</summary>
+    public const string Canceled = "OCI1090";
 }

@@ -19,7 +19,8 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
 public static class ProcessRunner
 {
     public static ProcessResult Run(string fileName, IEnumerable<string> arguments, string? workingDirectory = null,
-        IDictionary<string, string?>? environment = null, string? standardInput = null, TimeSpan? timeout = null)
+        IDictionary<string, string?>? environment = null, string? standardInput = null, TimeSpan? timeout = null,
+        Action<Process>? whileRunning = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -48,6 +49,7 @@ public static class ProcessRunner
             process.StandardInput.Write(standardInput);
             process.StandardInput.Close();
         }
+        whileRunning?.Invoke(process);
         if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
         {
             process.Kill(entireProcessTree: true);

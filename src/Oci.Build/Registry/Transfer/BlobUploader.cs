@@ -74,6 +74,9 @@ public sealed class BlobUploader(RegistryClient client, UploadOptions options, I
             }
             catch (UploadSessionLost) when (attempt < Retry.MaxAttempts)
             {
+                // A finishing PUT whose answer was lost may have completed the upload (a retry of it then finds the
+                // session closed): if the repository has the blob now, it is pushed.
+                if (await client.BlobExistsAsync(repository, blob.Digest, scopes, cancellationToken).ConfigureAwait(false)) break;
                 // The session is gone (expired, or the monolithic request failed midway): start a new one.
                 session = null;
                 await Task.Delay(Retry.Delay(attempt), cancellationToken).ConfigureAwait(false);
@@ -206,6 +209,7 @@ public sealed class BlobUploader(RegistryClient client, UploadOptions options, I
 
         using var done = await client.Connection.SendAsync(_ => new HttpRequestMessage(HttpMethod.Put, WithDigest(location, blob.Digest)) { Content = Body(Stream.Null, 0) },
             scopes, new SendOptions($"push {blob.Digest}"), cancellationToken).ConfigureAwait(false);
+        if (done.StatusCode == HttpStatusCode.NotFound) throw new UploadSessionLost("the registry no longer knows the upload when it was finished");
         if (done.StatusCode != HttpStatusCode.Created) await Rejected(done, blob).ConfigureAwait(false);
     }
 

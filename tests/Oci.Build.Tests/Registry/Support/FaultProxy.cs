@@ -27,6 +27,8 @@ public abstract record Fault
     public sealed record StallAfter(long Bytes) : Fault;
     /// <summary>Relays the answer with another Docker-Content-Digest header.</summary>
     public sealed record WrongDigestHeader(string Digest) : Fault;
+    /// <summary>Reads the request and never answers, not even headers, until the client hangs up.</summary>
+    public sealed record Hang : Fault;
     /// <summary>Answers 500 with a body that claims <paramref name="Size"/> bytes and sends zeros until the client hangs up.</summary>
     public sealed record HugeErrorBody(long Size) : Fault;
 }
@@ -118,6 +120,11 @@ public sealed class FaultProxy : IDisposable
                 case Fault.Status status:
                     Exchanges.Enqueue($"{label} -> {status.Code} (injected)");
                     await WriteHeadAsync(stream, status.Code, status.Headers.Append(("Content-Length", "0")));
+                    return;
+                case Fault.Hang:
+                    Exchanges.Enqueue($"{label} -> no answer (injected)");
+                    try { while (await stream.ReadAsync(new byte[1], _stop.Token) > 0) { } } catch (Exception) { }
+                    Exchanges.Enqueue($"{label}: the client hung up");
                     return;
                 case Fault.HugeErrorBody huge:
                     Exchanges.Enqueue($"{label} -> 500 with a {huge.Size}-byte body (injected)");

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using Oci.Build.Tests.Infrastructure;
+using Oci.Build.Tests.Registry.Support;
+
+namespace Oci.Build.Tests.Hardening;
+
+/// <summary>
+/// Ctrl+C during a build: MSBuild cancels the running Oci.Build task (ICancelableTask), which stops at once instead of
+/// waiting on the network, reports OCI1090, and commits nothing. The push here waits on a registry that never answers
+/// its first upload (a real docker-registry behind the fault proxy): without cancellation it would wait forever.
+/// </summary>
+[Collection("Publish")]
+public sealed class CancellationTests
+{
+    [Fact]
+    public void Ctrl_C_during_a_push_to_a_registry_that_never_answers_cancels_the_task_and_tags_nothing()
+    {
+        using var temp = new TempDirectory("cancel");
+        using var registry = new RegistryServer();
+        using var proxy = new FaultProxy(registry.Host) { Rule = r => r.Method == "POST" && r.Path.Contains("/blobs/uploads/") ? new Fault.Hang() : null };
+        var layout = temp.Combine("layout");
+        TestImages.Base(temp.Path, layout, temp.Combine("cache"), 64 * 1024, tag: "1.0");
+        using var sample = new SampleProject();
+
+        var interruptedAt = Stopwatch.StartNew();
+        var run = ProcessRunner.Run("dotnet", ["msbuild", sample.ProjectFile, "-nodeReuse:false", "-t:OciPushLayout", $"-p:ContainerImageLayoutPath={layout}",
+                $"-p:ContainerRegistry={proxy.Host}", "-p:ContainerRepository=x/cancel", "-p:ContainerImageTag=1.0"],
+            sample.Directory, new Dictionary<string, string?> { ["DOCKER_CONFIG"] = temp.Combine("no-docker-config") },
+            timeout: TimeSpan.FromMinutes(5), whileRunning: process =>
+            {
+                // Wait (bounded) until the push is stuck on the upload nobody answers, then press Ctrl+C.
+                var deadline = DateTime.UtcNow.AddMinutes(3);
+                while (!proxy.Exchanges.Any(e => e.Contains("no answer", StringComparison.Ordinal)) && !process.HasExited && DateTime.UtcNow < deadline)
+                    Thread.Sleep(100);
+                Assert.False(process.HasExited, "the push ended before it reached the upload that hangs");
+                interruptedAt.Restart();
+                ProcessRunner.Run("kill", "-INT", process.Id.ToString()).EnsureSuccess("kill -INT");
+            });
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("OCI1090", run.Output);
+        Assert.DoesNotContain("MSB4220", run.Output); // MSBuild's "waiting for the task to finish": the task did not cancel
+        // Canceled, not given up on: the client hung up on the silent registry because of the Ctrl+C. The bound is loose
+        // (the registry would have kept it waiting forever); it only tells a canceled task from one that was waited for.
+        Assert.Contains(proxy.Exchanges, e => e.Contains("the client hung up", StringComparison.Ordinal));
+        Assert.True(interruptedAt.Elapsed < TimeSpan.FromSeconds(60), $"the build took {interruptedAt.Elapsed} to stop after Ctrl+C");
+        // Nothing was tagged.
+        var inspect = ProcessRunner.Run("skopeo", "inspect", "--raw", "--tls-verify=false", $"docker://{registry.Host}/x/cancel:1.0");
+        Assert.NotEqual(0, inspect.ExitCode);
+    }
+}
