@@ -26,6 +26,7 @@ public static class OciCli
             new ImportCommand(),
             new ExportCommand(),
             new SplitCommand(),
+            new ServeCommand(),
         };
         return root;
     }

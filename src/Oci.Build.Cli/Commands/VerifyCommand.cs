@@ -27,7 +27,9 @@ public sealed class VerifyCommand : OciCommand
         using var source = ImageSource.Open(context.Parse.GetRequiredValue(_image));
         if (source.Source is ArchiveSource { IsThick: true } archive)
             return VerifyThick(context, archive, cancellationToken);
-        var result = await ImageVerifier.VerifyAsync(source.Source, source.Entries, cancellationToken);
+        Verification result;
+        using (var progress = context.Progress("verifying"))
+            result = await ImageVerifier.VerifyAsync(source.Source, source.Entries, cancellationToken, progress);
         foreach (var problem in result.Problems)
             context.Error.WriteLine($"error {problem.Code}: {problem.Role} {problem.Digest}: {problem.Message}");
         context.Result(new JsonObject

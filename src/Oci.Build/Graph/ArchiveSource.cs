@@ -110,6 +110,14 @@ public sealed class ArchiveSource : IImageSource
     /// <summary>The member name of a blob of the layout.</summary>
     public string BlobName(Digest digest) => $"{LayoutPrefix}{OciLayout.BlobsDirectoryName}/{digest.Algorithm}/{digest.Hex}";
 
+    /// <summary>The member's range in the (uncompressed) tar: the bytes are served in place, for <c>Range</c> requests.</summary>
+    /// <summary>Where a blob's bytes lie in the archive file, for a server streaming a range; null for a split archive
+    /// (its bytes cross part files) or a gzipped one (read through a scratch copy).</summary>
+    public BlobFileRange? TryGetBlobRange(Digest digest) =>
+        _scratch is null && Members.Input.Files.Count == 1 && Members.Files.TryGetValue(BlobName(digest), out var range)
+            ? new BlobFileRange(Members.Input.Files[0], range.Offset, range.Length)
+            : null;
+
     public void Dispose()
     {
         if (_scratch is not null) File.Delete(_scratch);

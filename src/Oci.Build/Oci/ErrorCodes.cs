@@ -170,4 +170,24 @@ public static class ErrorCodes
     public const string ArchiveWriteFailed = "OCI5056";
     /// <summary>An import was refused before anything was pushed: the archive failed verification.</summary>
     public const string ImportRefused = "OCI5057";
+
+    // serve (OCI5100-5129): `dotnet oci serve` and the command line
+    /// <summary>--listen is not HOST:PORT with an IP address (or localhost) and a port.</summary>
+    public const string InvalidListenAddress = "OCI5100";
+    /// <summary>The server could not listen on the address (in use, not this machine's, no permission).</summary>
+    public const string ListenFailed = "OCI5101";
+    /// <summary>The TLS certificate or key given with --tls-cert/--tls-key cannot be read or do not belong together.</summary>
+    public const string InvalidTlsCertificate = "OCI5102";
+    /// <summary>The access file (--access) is unreadable or malformed: users, tokens and pull grants.</summary>
+    public const string InvalidAccessFile = "OCI5103";
+    /// <summary>An image's name (org.opencontainers.image.ref.name, NAME=LOCATION, or --prefix) is not a valid repository name.</summary>
+    public const string InvalidRepositoryName = "OCI5104";
+    /// <summary>Two locations give the same repository and tag to different images.</summary>
+    public const string ConflictingTag = "OCI5105";
+    /// <summary>The locations to serve hold no image at all.</summary>
+    public const string NothingToServe = "OCI5106";
+    /// <summary>Warning: serving on a non-loopback address without TLS: credentials and images cross the network in clear text.</summary>
+    public const string PlainHttpOnNetwork = "OCI5107";
+    /// <summary>Warning: the access file can be read by other users of this machine; it holds passwords and tokens.</summary>
+    public const string AccessFileReadable = "OCI5108";
 }

@@ -8,7 +8,9 @@ namespace Oci.Build.Tests.Docs;
 /// Runs the documented commands so the docs cannot rot. A ```bash block right after a `&lt;!-- run --&gt;` line in
 /// README.md or docs/*.md is extracted; a page's blocks run in order, in one bash script (set -euo pipefail), from the
 /// root of a scratch copy of the repository (the files git knows, tracked or new). The tools' state stays in the scratch
-/// folder too: its own Oci.Build cache, podman storage and GnuPG home. See docs/README.md.
+/// folder too: its own Oci.Build cache, podman storage and GnuPG home. A page's commands that push or pull find a real
+/// registry (docker-registry, anonymous, plain HTTP on loopback) in <c>$REGISTRY</c> (<c>127.0.0.1:PORT</c>), started for
+/// that page and stopped after it. See docs/README.md.
 /// </summary>
 [Collection("Publish")]
 public sealed class DocsCommandTests
@@ -26,6 +28,7 @@ public sealed class DocsCommandTests
     {
         var blocks = Blocks(Path.Combine(RepoPaths.Root, page));
         using var scratch = new TempDirectory("docs");
+        using var registry = new Registry.Support.RegistryServer();
         var root = scratch.Combine("repo");
         CopyRepository(root);
         var script = new StringBuilder("set -euo pipefail\n");
@@ -47,6 +50,7 @@ public sealed class DocsCommandTests
                 ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
                 ["DOTNET_NOLOGO"] = "1",
                 ["SOURCE_DATE_EPOCH"] = null,
+                ["REGISTRY"] = registry.Host,
             }, timeout: TimeSpan.FromMinutes(15));
             Assert.True(result.ExitCode == 0, $"{page}: a documented command failed (exit {result.ExitCode}):\n{result.Output}");
         }
