@@ -21,16 +21,17 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 now() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 
-# registry NAME: a fresh docker-registry in $work/NAME; prints host:port.
+# registry NAME: a fresh docker-registry in $work/NAME, host:port in $REGISTRY (not in a subshell: its pid must reach
+# the cleanup).
 registry() {
-  local dir=$work/$1 port
-  mkdir -p "$dir"
-  bench_start_registry "$dir" >&2
+  mkdir -p "$work/$1"
+  bench_start_registry "$work/$1" >&2
   pids+=("$BENCH_REGISTRY_PID")
-  echo "$BENCH_REGISTRY"
+  REGISTRY=$BENCH_REGISTRY
 }
 
-source_registry=$(registry source)
+registry source
+source_registry=$REGISTRY
 log "publishing samples/AirGapRelease to $source_registry (the bundle as cnab-to-oci stores it)"
 export OCI_BUILD_CACHE=$work/cache
 dotnet publish samples/AirGapRelease -c Release -nodeReuse:false -p:ContainerRegistry="$source_registry" >"$work/publish.log" 2>&1 ||
@@ -50,13 +51,13 @@ print('\n'.join(seen))")
 for run in $(seq "$runs"); do
   log "run $run: dotnet oci export / import"
   t0=$(now); oci export "$bundle_ref" -o "$work/release-$run.cnab.tar" >"$work/export-$run.log" 2>&1; t1=$(now)
-  target=$(registry "ours-$run")
+  registry "ours-$run"; target=$REGISTRY
   t2=$(now); oci import "$work/release-$run.cnab.tar" --registry "$target/site" --relocation-mapping "$work/map-$run.json" >"$work/import-$run.log" 2>&1; t3=$(now)
   ours_export=$(elapsed "$t0" "$t1"); ours_import=$(elapsed "$t2" "$t3")
   grep -hE "Thick archive|Verified|Relocation of" "$work/export-$run.log" "$work/import-$run.log" | sed 's/^/  /' >&2
 
   log "run $run: skopeo copy --all through an OCI layout"
-  target=$(registry "skopeo-$run")
+  registry "skopeo-$run"; target=$REGISTRY
   t0=$(now)
   n=0
   for digest in "${digests[@]}"; do
