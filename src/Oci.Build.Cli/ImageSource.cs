@@ -5,8 +5,9 @@ using Oci.Build.Oci;
 namespace Oci.Build.Cli;
 
 /// <summary>
-/// Opens what a command names: <c>oci:DIR[:TAG]</c>, <c>oci-archive:FILE[:TAG]</c> (read in place, as hostile input), or
-/// a plain layout directory, as an <see cref="IImageSource"/> with the entries of its index.json.
+/// Opens what a command names: <c>oci:DIR[:TAG]</c>, <c>oci-archive:FILE[:TAG]</c> (read in place, as hostile input: an
+/// OCI archive, a thick archive, or the first part or parts description of a split one), a plain layout directory, or a
+/// plain archive file, as an <see cref="IImageSource"/> with the entries of its index.json.
 /// </summary>
 public sealed class ImageSource : IDisposable
 {
@@ -35,7 +36,9 @@ public sealed class ImageSource : IDisposable
 
     public static ImageSource Open(string spec)
     {
-        var location = ImageLocation.IsLocal(spec) ? ImageLocation.Parse(spec) : new ImageLocation(ImageTransport.Layout, spec, null, null);
+        var location = ImageLocation.IsLocal(spec) ? ImageLocation.Parse(spec)
+            : File.Exists(spec) ? new ImageLocation(ImageTransport.Archive, spec, null, null)
+            : new ImageLocation(ImageTransport.Layout, spec, null, null);
         if (location.Transport == ImageTransport.Archive)
         {
             var archive = ArchiveSource.Open(location.Path);
@@ -45,12 +48,23 @@ public sealed class ImageSource : IDisposable
         return new ImageSource(location, new LayoutSource(layout), layout.Index);
     }
 
-    /// <summary>The images as a layout directory, for commands that rewrite one (an archive is extracted to a temporary folder).</summary>
+    /// <summary>
+    /// The images as a layout directory, for commands that rewrite one: an archive's images are copied (verified) into
+    /// a temporary layout with the copy engine, whatever kind of archive it is.
+    /// </summary>
     public OciLayout AsLayoutDirectory()
     {
         if (Source is LayoutSource layout) return layout.Layout;
-        _scratch ??= System.IO.Path.Combine(System.IO.Path.GetTempPath(), "dotnet-oci-" + Guid.NewGuid().ToString("N"));
-        return OciArchive.Extract(_location.Path, _scratch);
+        if (_scratch is null)
+        {
+            _scratch = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "dotnet-oci-" + Guid.NewGuid().ToString("N"));
+            var roots = Index.Manifests.GroupBy(m => m.Digest)
+                .Select(g => new CopyRoot(g.First() with { Annotations = null }, g.Select(m => m.Annotation(AnnotationKeys.RefName)).OfType<string>().ToList()))
+                .ToList();
+            using var sink = new LayoutSink(_scratch);
+            ImageCopier.CopyAsync(Source, sink, roots).GetAwaiter().GetResult();
+        }
+        return OciLayout.Open(_scratch);
     }
 
     public void Dispose()

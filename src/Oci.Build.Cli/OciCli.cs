@@ -23,6 +23,10 @@ public static class OciCli
             new DecryptCommand(),
             new CopyCommand(),
             new RelocateCommand(),
+            new ImportCommand(),
+            new ExportCommand(),
+            new SplitCommand(),
+            new ServeCommand(),
             new SbomCommand(),
         };
         return root;

@@ -1,16 +1,23 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Oci.Build.Archives;
 using Oci.Build.Graph;
 using Oci.Build.Oci;
 
 namespace Oci.Build.Cli.Commands;
 
-/// <summary>Checks every blob a layout or archive references against its digest and size; exit code 1 on any problem.</summary>
+/// <summary>
+/// Checks every blob a layout or archive references against its digest and size; on a thick archive also its structure,
+/// checksums.sha256 and the bundle against the layout (<see cref="ThickArchiveVerifier"/>). Exit code 1 on any problem.
+/// </summary>
 public sealed class VerifyCommand : OciCommand
 {
-    private readonly Argument<string> _image = new("IMAGE") { Description = "The images: oci:DIR[:TAG], oci-archive:FILE[:TAG] or a layout folder." };
+    private readonly Argument<string> _image = new("IMAGE")
+    {
+        Description = "The images: oci:DIR[:TAG], oci-archive:FILE[:TAG], a layout folder, or an archive file (a thick archive, its first part or its .parts.json).",
+    };
 
-    public VerifyCommand() : base("verify", "Check every referenced blob's digest and size; lists every problem, exits 1 if there is one.")
+    public VerifyCommand() : base("verify", "Check every referenced blob's digest and size (and a thick archive's checksums and bundle); lists every problem, exits 1 if there is one.")
     {
         Arguments.Add(_image);
     }
@@ -18,7 +25,11 @@ public sealed class VerifyCommand : OciCommand
     protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
     {
         using var source = ImageSource.Open(context.Parse.GetRequiredValue(_image));
-        var result = await ImageVerifier.VerifyAsync(source.Source, source.Entries, cancellationToken);
+        if (source.Source is ArchiveSource { IsThick: true } archive)
+            return VerifyThick(context, archive, cancellationToken);
+        Verification result;
+        using (var progress = context.Progress("verifying"))
+            result = await ImageVerifier.VerifyAsync(source.Source, source.Entries, cancellationToken, progress);
         foreach (var problem in result.Problems)
             context.Error.WriteLine($"error {problem.Code}: {problem.Role} {problem.Digest}: {problem.Message}");
         context.Result(new JsonObject
@@ -36,5 +47,27 @@ public sealed class VerifyCommand : OciCommand
                 ? $"verified {result.Blobs} blobs ({ByteSize.Format(result.Bytes)}) in {source.Path}"
                 : $"{result.Problems.Count} of {result.Blobs} blobs failed verification in {source.Path}");
         return result.IsValid ? ExitCodes.Success : ExitCodes.Failed;
+    }
+
+    private static int VerifyThick(CommandContext context, ArchiveSource archive, CancellationToken cancellationToken)
+    {
+        var report = ThickArchiveVerifier.Verify(archive, cancellationToken);
+        foreach (var problem in report.Problems)
+            context.Error.WriteLine($"error {problem.Code}: {problem.Message}");
+        context.Result(new JsonObject
+            {
+                ["path"] = report.ArchivePath,
+                ["valid"] = report.IsValid,
+                ["thick"] = true,
+                ["bundle"] = report.Bundle is { } bundle ? $"{bundle.Name} {bundle.Version}" : null,
+                ["images"] = report.Images,
+                ["files"] = report.Files,
+                ["bytes"] = report.Bytes,
+                ["problems"] = new JsonArray(report.Problems.Select(p => (JsonNode)new JsonObject { ["code"] = p.Code, ["message"] = p.Message }).ToArray()),
+            },
+            report.IsValid
+                ? $"verified {report.ArchivePath}: {report.Images} images, {report.Files} files ({ByteSize.Format(report.Bytes)}), checksums and bundle consistent"
+                : $"{report.Problems.Count} problem(s) in {report.ArchivePath}");
+        return report.IsValid ? ExitCodes.Success : ExitCodes.Failed;
     }
 }

@@ -14,6 +14,8 @@ public sealed record BundleImageSourceMap
     public IReadOnlyDictionary<string, string> Layouts { get; init; } = new Dictionary<string, string>();
     /// <summary>A layout that holds every other image by digest (a thick bundle's artifacts/layout).</summary>
     public string? Layout { get; init; }
+    /// <summary>A thick archive (or its first part or parts description) that holds every image, read in place.</summary>
+    public string? Archive { get; init; }
     /// <summary>A registry repository that holds every other image by digest (a bundle pushed as cnab-to-oci does).</summary>
     public ImageReference? Repository { get; init; }
 
@@ -23,6 +25,7 @@ public sealed record BundleImageSourceMap
     {
         if (Layouts.TryGetValue(original, out var layout)) return new ImageLocation(ImageTransport.Layout, layout, null, null);
         if (Layout is not null) return new ImageLocation(ImageTransport.Layout, Layout, null, null);
+        if (Archive is not null) return new ImageLocation(ImageTransport.Archive, Archive, null, null);
         var reference = (Repository ?? source) with { Tag = null, Digest = digest };
         return new ImageLocation(ImageTransport.Registry, "", digest.ToString(), reference);
     }
@@ -37,6 +40,8 @@ public sealed record RelocationRequest
     /// <summary>Where relocation-mapping.json is written (only once every image it names is at the target).</summary>
     public required string MappingPath { get; init; }
     public int Parallelism { get; init; } = 3;
+    /// <summary>The copy engine's progress, image by image.</summary>
+    public IProgress<CopyProgress>? Progress { get; init; }
 }
 
 public sealed record RelocationResult(IReadOnlyList<RelocatedImage> Images, int Blobs, long BytesSent, int Mounted, int Existed, TimeSpan Elapsed);
@@ -57,11 +62,16 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
         int blobs = 0, mounted = 0, existed = 0;
         long sent = 0;
         using var registries = new RegistryImages(settings, log, pushHost: targetHost, pullHost: null);
+        ImageLocation? firstAtTarget = null;
         foreach (var image in plan)
         {
             var from = request.Sources.For(image.Original, image.Source, image.Descriptor.Digest);
             var to = new ImageLocation(ImageTransport.Registry, "", image.Tag, new ImageReference(image.Registry, image.Repository, image.Tag, null));
-            var result = Copy(registries, from, to, image, request.Parallelism, cancellationToken);
+            // From a registry, blobs are mounted from the source repository; from a layout or an archive, from the first
+            // image already copied to the target, which shares base layers with the others (an app and the invocation image).
+            var mountFrom = from.Transport == ImageTransport.Registry ? from : firstAtTarget;
+            var result = Copy(registries, from, to, mountFrom, image, new CopyOptions { Parallelism = request.Parallelism, Progress = request.Progress, IncludeAttached = true }, cancellationToken);
+            firstAtTarget ??= to;
             blobs += result.Blobs.Count;
             mounted += result.Count(BlobOutcome.Mounted);
             existed += result.Count(BlobOutcome.Existed);
@@ -84,7 +94,8 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
         return new RelocationResult(plan, blobs, sent, mounted, existed, stopwatch.Elapsed);
     }
 
-    private static CopyResult Copy(RegistryImages registries, ImageLocation from, ImageLocation to, RelocatedImage image, int parallelism, CancellationToken cancellationToken)
+    private static CopyResult Copy(RegistryImages registries, ImageLocation from, ImageLocation to, ImageLocation? mountFrom, RelocatedImage image, CopyOptions options,
+        CancellationToken cancellationToken)
     {
         IImageSource source;
         try
@@ -107,11 +118,11 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
                 throw Missing(image, from, ex);
             }
             if (!present) throw Missing(image, from, null);
-            using var sink = registries.OpenSink(to, mountFrom: from.Transport == ImageTransport.Registry ? from : null);
+            using var sink = registries.OpenSink(to, mountFrom);
             try
             {
                 return ImageCopier.CopyAsync(source, sink, [new CopyRoot(image.Descriptor, image.Tag is null ? [] : [image.Tag])],
-                    new CopyOptions { Parallelism = parallelism, IncludeAttached = true }, cancellationToken).GetAwaiter().GetResult();
+                    options, cancellationToken).GetAwaiter().GetResult();
             }
             catch (OciException ex) when (ex.Code is ErrorCodes.RegistryManifestNotFound or ErrorCodes.RegistryBlobNotFound or ErrorCodes.InvalidLayout)
             {

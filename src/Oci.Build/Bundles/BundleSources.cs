@@ -13,10 +13,13 @@ public static class BundleInputs
     /// <summary>
     /// <c>bundle.json</c> (images from their own references), a directory with bundle.json and its images in an OCI layout
     /// (the directory itself or <c>artifacts/layout</c>, Porter's thick-bundle form), or a bundle in a registry
-    /// (<c>[docker://]HOST/REPO:TAG</c>, cnab-to-oci's form: every image in that repository).
+    /// (<c>[docker://]HOST/REPO:TAG</c>, cnab-to-oci's form: every image in that repository), or a thick archive (its
+    /// first part, or its parts description), read in place.
     /// </summary>
     public static BundleInput Open(string spec, RegistryImages registries, CancellationToken cancellationToken = default)
     {
+        if (File.Exists(spec) && !IsJson(spec))
+            return FromThickArchive(spec);
         if (File.Exists(spec))
             return new BundleInput(BundleJson.Read(spec), new BundleImageSourceMap(), spec);
         if (Directory.Exists(spec))
@@ -32,6 +35,27 @@ public static class BundleInputs
         if (location.Transport != ImageTransport.Registry)
             throw new OciException(ErrorCodes.InvalidBundle, $"'{spec}' does not exist.");
         return FromRegistry(location, registries, cancellationToken);
+    }
+
+    /// <summary>A parts description is JSON too, but not a bundle: it names an archive.</summary>
+    private static bool IsJson(string path)
+    {
+        if (path.EndsWith(Archives.ArchiveParts.DescriptionSuffix, StringComparison.Ordinal)) return false;
+        using var stream = File.OpenRead(path);
+        int b;
+        while ((b = stream.ReadByte()) is ' ' or '\t' or '\r' or '\n' or 0xEF or 0xBB or 0xBF) { }
+        return b == '{';
+    }
+
+    /// <summary>A thick archive (or its first part or parts description): its bundle.json, and its layout for the images, read in place.</summary>
+    private static BundleInput FromThickArchive(string path)
+    {
+        using var archive = ArchiveSource.Open(path);
+        if (!archive.IsThick)
+            throw new OciException(ErrorCodes.InvalidBundle, $"'{path}' is an OCI archive, not a thick archive with a bundle.json.");
+        var bytes = archive.Members.TryReadDocument(Archives.ThickArchive.BundleFile, ErrorCodes.InvalidBundle)
+            ?? throw new OciException(ErrorCodes.InvalidBundle, $"The thick archive '{path}' holds images but no bundle.json.");
+        return new BundleInput(BundleJson.Deserialize(bytes, $"bundle.json of '{path}'"), new BundleImageSourceMap { Archive = path }, path);
     }
 
     private static BundleInput FromRegistry(ImageLocation location, RegistryImages registries, CancellationToken cancellationToken)

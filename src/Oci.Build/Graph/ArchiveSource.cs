@@ -1,4 +1,5 @@
-using System.Formats.Tar;
+using System.IO.Compression;
+using Oci.Build.Archives;
 using Oci.Build.IO;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
@@ -6,64 +7,86 @@ using Oci.Build.Oci;
 namespace Oci.Build.Graph;
 
 /// <summary>
-/// An OCI archive as a source (<c>oci-archive:FILE[:TAG]</c>), read in place: one pass over the tar headers records where
-/// each file's bytes are, and blobs are then read straight from those ranges, verified. Nothing is extracted. The
-/// archive is hostile input: only the layout's own names, no links, no name twice (see <see cref="OciArchive"/>).
+/// An archive as a source (<c>oci-archive:FILE[:TAG]</c>), read in place through <see cref="TarMembers"/>: blobs are
+/// read straight from their ranges in the tar, verified; nothing is extracted. Two kinds: an OCI archive (a tar of a
+/// layout) and a thick archive (<see cref="ThickArchive"/>: the layout under <c>artifacts/layout/</c>, beside the
+/// bundle). FILE may also be the first part or the description of a split archive (<see cref="ArchiveParts"/>): every
+/// part is checked first, then the parts are read as one stream. The archive is hostile input: only its kind's names,
+/// no links or devices, no name twice, nothing past the end.
 /// </summary>
 public sealed class ArchiveSource : IImageSource
 {
-    private readonly string _path;
-    private readonly Dictionary<string, (long Offset, long Length)> _files;
+    private readonly string? _scratch;
 
-    private ArchiveSource(string path, Dictionary<string, (long, long)> files, ImageIndex index)
+    private ArchiveSource(TarMembers members, string prefix, ImageIndex index, string? scratch)
     {
-        _path = path;
-        _files = files;
+        Members = members;
+        LayoutPrefix = prefix;
         Index = index;
+        _scratch = scratch;
     }
 
     public ImageIndex Index { get; }
 
-    public string Description => $"oci-archive:{_path}";
+    /// <summary>Every member of the archive and where its bytes are.</summary>
+    public TarMembers Members { get; }
+
+    /// <summary>Where the layout is inside the archive: empty for an OCI archive, <c>artifacts/layout/</c> for a thick one.</summary>
+    public string LayoutPrefix { get; }
+
+    public bool IsThick => LayoutPrefix.Length > 0;
+
+    public string Description => $"oci-archive:{Members.Path}";
 
     public static ArchiveSource Open(string archivePath)
     {
         var path = Path.GetFullPath(archivePath);
         if (!File.Exists(path))
-            throw new OciException(ErrorCodes.InvalidLayout, $"The OCI archive '{path}' does not exist.");
-        var files = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+            throw new OciException(ErrorCodes.InvalidLayout, $"The archive '{path}' does not exist.");
+        var input = ArchiveParts.Open(path);
+        var scratch = IsGzip(input) ? Decompress(input) : null;
         try
         {
-            using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            using var reader = new TarReader(input);
-            while (reader.GetNextEntry(copyData: false) is { } entry)
+            var members = TarMembers.Scan(scratch is null ? input : new ArchiveInput(input.Path, [scratch], new FileInfo(scratch).Length));
+            var thick = ThickArchive.IsThick(members.Files.Keys);
+            foreach (var name in members.Files.Keys)
             {
-                var name = OciArchive.SafeName(entry.Name, path);
-                if (name is null || entry.EntryType == TarEntryType.Directory) continue;
-                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile))
-                    throw new OciException(ErrorCodes.UnsafeArchiveEntry,
-                        $"'{path}' contains '{entry.Name}' of type {entry.EntryType}; an OCI archive holds only files and directories.");
-                // On a seekable archive the reader seeks past the entry's data and its padding to the next 512-byte
-                // record without reading them (copyData: false), so the data starts that many bytes back. Every read is
-                // verified against its digest, so a wrong range could never pass for a blob.
-                var padded = (entry.Length + 511) / 512 * 512;
-                if (!files.TryAdd(name, (input.Position - padded, entry.Length)))
-                    throw new OciException(ErrorCodes.UnsafeArchiveEntry,
-                        $"'{path}' contains '{entry.Name}' twice; an archive whose later entry would replace an earlier one is refused.");
+                if (thick) ThickArchive.CheckName(name, path);
+                else OciArchive.SafeName(name, path);
             }
+            var prefix = thick ? ThickArchive.LayoutDirectory : "";
+            var code = thick ? ErrorCodes.InvalidThickArchive : ErrorCodes.InvalidLayout;
+            var kind = thick ? "thick archive: its artifacts/layout" : "OCI archive: it";
+            var marker = members.TryReadDocument(prefix + OciLayout.LayoutFileName, code)
+                ?? throw new OciException(code, $"'{path}' is not an {kind} has no '{OciLayout.LayoutFileName}'.");
+            OciLayout.CheckLayoutVersion(marker, $"{path}: {prefix}{OciLayout.LayoutFileName}");
+            var indexBytes = members.TryReadDocument(prefix + OciLayout.IndexFileName, code)
+                ?? throw new OciException(code, $"'{path}' is not an {kind} has no '{OciLayout.IndexFileName}'.");
+            var index = OciJson.Deserialize<ImageIndex>(indexBytes, $"{prefix}index.json of '{path}'");
+            return new ArchiveSource(members, prefix, index, scratch);
         }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
+        catch
         {
-            throw new OciException(ErrorCodes.InvalidLayout, $"'{path}' is not a readable tar archive: {ex.Message}", ex);
+            if (scratch is not null) File.Delete(scratch);
+            throw;
         }
-        var source = new ArchiveSource(path, files, new ImageIndex { Manifests = [] });
-        OciLayout.CheckLayoutVersion(source.ReadFile(OciLayout.LayoutFileName), $"{path}: {OciLayout.LayoutFileName}");
-        var index = OciJson.Deserialize<ImageIndex>(source.ReadFile(OciLayout.IndexFileName), $"index.json of '{path}'");
-        return new ArchiveSource(path, files, index);
     }
 
-    public Task<Descriptor> ResolveAsync(string? reference, CancellationToken cancellationToken) =>
-        Task.FromResult(OciLayout.FindEntry(Index, reference, Description));
+    /// <summary>
+    /// A tag or digest of index.json; in a thick archive, whose entries are named by full references that the
+    /// <c>oci-archive:FILE:TAG</c> form cannot spell, also the last path segment of one (<c>:hello-oci</c>) when it is unique.
+    /// </summary>
+    public Task<Descriptor> ResolveAsync(string? reference, CancellationToken cancellationToken)
+    {
+        if (IsThick && reference is not null && !Digest.TryParse(reference, out _)
+            && !Index.Manifests.Any(m => m.Annotation(AnnotationKeys.RefName) == reference))
+        {
+            var matches = Index.Manifests.Where(m => m.Annotation(AnnotationKeys.RefName) is { } name && ImageReference.TryParse(name, out var parsed, out _)
+                && parsed!.Repository.Split('/')[^1] == reference).DistinctBy(m => m.Digest).ToList();
+            if (matches.Count == 1) return Task.FromResult(matches[0]);
+        }
+        return Task.FromResult(OciLayout.FindEntry(Index, reference, Description));
+    }
 
     public async Task<byte[]> ReadManifestAsync(Descriptor descriptor, CancellationToken cancellationToken)
     {
@@ -77,66 +100,68 @@ public sealed class ArchiveSource : IImageSource
 
     public Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken)
     {
-        var name = BlobName(descriptor.Digest);
-        if (!_files.TryGetValue(name, out var range))
+        if (!Members.Files.TryGetValue(BlobName(descriptor.Digest), out var range))
             throw new OciException(ErrorCodes.InvalidLayout, $"Blob {descriptor.Digest} is referenced but missing from {Description}.");
-        return Task.FromResult<Stream>(new VerifyingReadStream(OpenRange(range), descriptor.Digest, descriptor.Size, $"Blob {descriptor.Digest} in {Description}"));
+        return Task.FromResult<Stream>(new VerifyingReadStream(Members.Open(range), descriptor.Digest, descriptor.Size, $"Blob {descriptor.Digest} in {Description}"));
     }
 
-    public Task<bool> HasAsync(Descriptor descriptor, CancellationToken cancellationToken) => Task.FromResult(_files.ContainsKey(BlobName(descriptor.Digest)));
+    public Task<bool> HasAsync(Descriptor descriptor, CancellationToken cancellationToken) => Task.FromResult(Members.Files.ContainsKey(BlobName(descriptor.Digest)));
+
+    /// <summary>The member name of a blob of the layout.</summary>
+    public string BlobName(Digest digest) => $"{LayoutPrefix}{OciLayout.BlobsDirectoryName}/{digest.Algorithm}/{digest.Hex}";
+
+    /// <summary>The member's range in the (uncompressed) tar: the bytes are served in place, for <c>Range</c> requests.</summary>
+    /// <summary>Where a blob's bytes lie in the archive file, for a server streaming a range; null for a split archive
+    /// (its bytes cross part files) or a gzipped one (read through a scratch copy).</summary>
+    public BlobFileRange? TryGetBlobRange(Digest digest) =>
+        _scratch is null && Members.Input.Files.Count == 1 && Members.Files.TryGetValue(BlobName(digest), out var range)
+            ? new BlobFileRange(Members.Input.Files[0], range.Offset, range.Length)
+            : null;
 
     public void Dispose()
     {
+        if (_scratch is not null) File.Delete(_scratch);
     }
 
-    private static string BlobName(Digest digest) => $"{OciLayout.BlobsDirectoryName}/{digest.Algorithm}/{digest.Hex}";
-
-    private byte[] ReadFile(string name)
+    private static bool IsGzip(ArchiveInput input)
     {
-        if (!_files.TryGetValue(name, out var range))
-            throw new OciException(ErrorCodes.InvalidLayout, $"'{_path}' is not an OCI archive: it has no '{name}'.");
-        if (range.Length > OciJson.MaxDocumentSize)
-            throw new OciException(ErrorCodes.InvalidLayout, $"'{name}' in '{_path}' is {range.Length} bytes; documents over {OciJson.MaxDocumentSize} bytes are refused.");
-        using var stream = OpenRange(range);
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return buffer.ToArray();
+        using var stream = input.OpenRead();
+        Span<byte> magic = stackalloc byte[2];
+        return stream.ReadAtLeast(magic, 2, throwOnEndOfStream: false) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
     }
 
-    private RangeStream OpenRange((long Offset, long Length) range)
+    /// <summary>
+    /// A gzipped archive (<c>.tgz</c>, what Porter writes by default) cannot be read in place: it is decompressed once
+    /// into a private temporary tar, bounded, and deleted with the source. Uncompressed archives avoid this step.
+    /// </summary>
+    private static string Decompress(ArchiveInput input, long maxBytes = 256L << 30)
     {
-        var file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        file.Seek(range.Offset, SeekOrigin.Begin);
-        return new RangeStream(file, range.Length);
-    }
-
-    /// <summary>The bytes of one archive member: reads stop at its end.</summary>
-    private sealed class RangeStream(FileStream file, long length) : ForwardOnlyReadStream
-    {
-        private long _left = length;
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
+        var scratch = Path.Combine(Path.GetTempPath(), $"dotnet-oci-{Guid.NewGuid():N}.tar");
+        try
         {
-            if (_left <= 0) return 0;
-            var n = file.Read(buffer[..(int)Math.Min(buffer.Length, _left)]);
-            _left -= n;
-            return n;
+            using var source = new GZipStream(input.OpenRead(), CompressionMode.Decompress);
+            using var output = new FileStream(scratch, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            var buffer = new byte[1 << 17];
+            long total = 0;
+            int n;
+            while ((n = source.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                total += n;
+                if (total > maxBytes)
+                    throw new OciException(ErrorCodes.UnsafeArchiveEntry, $"'{input.Path}' decompresses to more than {maxBytes} bytes; refusing it.");
+                output.Write(buffer, 0, n);
+            }
+            return scratch;
         }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException)
         {
-            if (_left <= 0) return 0;
-            var n = await file.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _left)], cancellationToken).ConfigureAwait(false);
-            _left -= n;
-            return n;
+            File.Delete(scratch);
+            throw new OciException(ErrorCodes.ArchiveTruncated, $"'{input.Path}' is a damaged or truncated gzip: {ex.Message}", ex);
         }
-
-        protected override void Dispose(bool disposing)
+        catch
         {
-            if (disposing) file.Dispose();
-            base.Dispose(disposing);
+            File.Delete(scratch);
+            throw;
         }
     }
 }

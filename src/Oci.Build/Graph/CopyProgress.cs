@@ -1,9 +1,7 @@
-using Oci.Build.Registry.Transfer;
-
 namespace Oci.Build.Graph;
 
 /// <summary>
-/// Where a copy stands: bytes and blobs done of the totals it will move. Blobs the sink already has, or links, count as
+/// Where a copy (or a verification) stands: bytes and blobs done of the totals it will move (or read). Blobs the sink already has, or links, count as
 /// done when they are settled, so the bar reaches the total whatever the sink did. The engine reports; a front end
 /// (the CLI's bar, a build log) decides how and how often to show it.
 /// </summary>
@@ -21,21 +19,29 @@ internal sealed class CopyProgressCounter(IProgress<CopyProgress> progress, long
         OpenAsync = async token =>
         {
             var stream = await blob.OpenAsync(token).ConfigureAwait(false);
-            return new CountingReadStream(stream, blob.Descriptor.Size, onRead);
+            return new ProgressReadStream(stream, onRead);
         },
     };
 
-    /// <summary>Copies one blob, counting what its stream gives and settling the rest (skipped or linked) when it is done.</summary>
-    public async Task<BlobPushResult> PutAsync(BlobContent blob, Func<BlobContent, Task<BlobPushResult>> put)
+    /// <summary>
+    /// Runs <paramref name="work"/> on one blob (copy it, verify it), counting what its stream gives and settling the rest
+    /// (skipped, linked, or failed) when it is done.
+    /// </summary>
+    public async Task<T> TrackAsync<T>(BlobContent blob, Func<BlobContent, Task<T>> work)
     {
         long read = 0;
-        var result = await put(Track(blob, n =>
+        try
         {
-            Interlocked.Add(ref read, n);
-            Report(n, 0);
-        })).ConfigureAwait(false);
-        Report(Math.Max(0, blob.Descriptor.Size - Interlocked.Read(ref read)), 1);
-        return result;
+            return await work(Track(blob, n =>
+            {
+                Interlocked.Add(ref read, n);
+                Report(n, 0);
+            })).ConfigureAwait(false);
+        }
+        finally
+        {
+            Report(Math.Max(0, blob.Descriptor.Size - Interlocked.Read(ref read)), 1);
+        }
     }
 
     public void Start() => progress.Report(new CopyProgress(0, bytesTotal, 0, blobsTotal));
@@ -45,5 +51,40 @@ internal sealed class CopyProgressCounter(IProgress<CopyProgress> progress, long
         var done = Interlocked.Add(ref _bytes, bytes);
         var count = blobs == 0 ? Volatile.Read(ref _blobs) : Interlocked.Add(ref _blobs, blobs);
         progress.Report(new CopyProgress(Math.Min(done, bytesTotal), bytesTotal, count, blobsTotal));
+    }
+}
+
+/// <summary>
+/// Passes every read through unchanged, the final zero-byte read included (a source's verifying stream checks the digest
+/// on that read: a wrapper that stopped at the declared size would skip the check), and reports the bytes it saw.
+/// </summary>
+internal sealed class ProgressReadStream(Stream inner, Action<long> onRead) : IO.ForwardOnlyReadStream
+{
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var n = inner.Read(buffer);
+        if (n > 0) onRead(n);
+        return n;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        if (n > 0) onRead(n);
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override long Length => inner.Length;
+    public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) inner.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -28,6 +28,13 @@ public interface IImageSource : IDisposable
     string? TryGetBlobPath(Digest digest) => null;
 
     /// <summary>
+    /// Where the blob's bytes lie in a local file (a layout's blob file, an archive member's range), for readers that need
+    /// random access (a server answering <c>Range</c> requests). Unverified bytes: callers that hand them on rely on the
+    /// receiver checking the digest. Null when the source cannot say (compressed archives, registries).
+    /// </summary>
+    BlobFileRange? TryGetBlobRange(Digest digest) => TryGetBlobPath(digest) is { } path && File.Exists(path) ? new BlobFileRange(path, 0, new FileInfo(path).Length) : null;
+
+    /// <summary>
     /// The descriptor a tag names, or null when the source has no such tag: how attached objects (signatures, the
     /// referrers tag) are looked for (<see cref="AttachedObjects"/>). Other failures (access, transport) still throw.
     /// </summary>
@@ -43,6 +50,9 @@ public interface IImageSource : IDisposable
         }
     }
 }
+
+/// <summary><see cref="Length"/> bytes of the file at <see cref="Path"/>, from <see cref="Offset"/>.</summary>
+public sealed record BlobFileRange(string Path, long Offset, long Length);
 
 /// <summary>Where images are written to. Blobs first, then manifests (children before parents), tags last, then <see cref="CommitAsync"/>.</summary>
 public interface IImageSink : IDisposable

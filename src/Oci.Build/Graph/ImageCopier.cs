@@ -80,7 +80,7 @@ public static class ImageCopier
                 var content = BlobContent.From(source, blob.Descriptor);
                 return progress is null
                     ? await sink.PutBlobAsync(content, cancellationToken).ConfigureAwait(false)
-                    : await progress.PutAsync(content, tracked => sink.PutBlobAsync(tracked, cancellationToken)).ConfigureAwait(false);
+                    : await progress.TrackAsync(content, tracked => sink.PutBlobAsync(tracked, cancellationToken)).ConfigureAwait(false);
             }
             finally
             {

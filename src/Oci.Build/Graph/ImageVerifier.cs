@@ -16,7 +16,9 @@ public sealed record Verification(int Blobs, long Bytes, IReadOnlyList<Verificat
 /// </summary>
 public static class ImageVerifier
 {
-    public static async Task<Verification> VerifyAsync(IImageSource source, IReadOnlyList<Descriptor> roots, CancellationToken cancellationToken = default)
+    /// <param name="progress">Bytes and blobs read so far (the documents are read by the walk before it starts).</param>
+    public static async Task<Verification> VerifyAsync(IImageSource source, IReadOnlyList<Descriptor> roots, CancellationToken cancellationToken = default,
+        IProgress<CopyProgress>? progress = null)
     {
         ImageGraph graph;
         try
@@ -29,12 +31,20 @@ public static class ImageVerifier
         }
         var problems = new List<VerificationProblem>();
         long bytes = graph.Documents.Sum(d => d.Descriptor.Size); // read and verified by the walk
+        var counter = progress is null ? null : new CopyProgressCounter(progress, graph.Blobs.Sum(b => b.Descriptor.Size), graph.Blobs.Count);
+        counter?.Start();
+        async Task<bool> Read(BlobContent blob)
+        {
+            await using var stream = await blob.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await stream.CopyToAsync(Stream.Null, 1 << 17, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
         foreach (var blob in graph.Blobs)
         {
             try
             {
-                await using var stream = await source.OpenBlobAsync(blob.Descriptor, cancellationToken).ConfigureAwait(false);
-                await stream.CopyToAsync(Stream.Null, 1 << 17, cancellationToken).ConfigureAwait(false);
+                var content = BlobContent.From(source, blob.Descriptor);
+                await (counter is null ? Read(content) : counter.TrackAsync(content, Read)).ConfigureAwait(false);
                 bytes += blob.Descriptor.Size;
             }
             catch (OciException ex)

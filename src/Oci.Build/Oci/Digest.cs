@@ -8,9 +8,6 @@ public readonly partial record struct Digest(string Algorithm, string Hex)
 {
     public override string ToString() => $"{Algorithm}:{Hex}";
 
-    /// <summary>The digest's hex part only, as used for blob file names.</summary>
-    public string Encoded => Hex;
-
     public static Digest Sha256(ReadOnlySpan<byte> hash) => new("sha256", Convert.ToHexStringLower(hash));
 
     public static Digest Of(ReadOnlySpan<byte> content) => Sha256(SHA256.HashData(content));

@@ -159,6 +159,12 @@ public static class ErrorCodes
     /// <summary>An image the bundle names is missing from the source it is relocated or pushed from.</summary>
     public const string BundleImageMissing = "OCI4007";
 
+    // archive (issue 9): OCI4050-4069, bundles inside thick archives
+    /// <summary>A thick archive's bundle.json names an image its layout does not hold (or holds under another digest).</summary>
+    public const string ArchiveBundleImageMissing = "OCI4050";
+    /// <summary>A thick archive's relocation-mapping.json does not name exactly the bundle's images.</summary>
+    public const string ArchiveMappingMismatch = "OCI4051";
+
     // --- OCI5xxx: thick archives -----------------------------------------------------------------------
 
     // trust (issue 11, OCI5130-5139): the receiving side's trust commands
@@ -170,4 +176,42 @@ public static class ErrorCodes
     public const string InternalError = "OCI5020";
     /// <summary>An output path holds data this tool did not write (a non-empty foreign folder, a file): refused without --force.</summary>
     public const string OutputNotOurs = "OCI5021";
+
+    // archive (issue 9): OCI5050-5099, thick archives, parts, import and export
+    /// <summary>A file is not a thick archive: bundle.json, relocation-mapping.json, checksums.sha256 or artifacts/layout is missing or malformed.</summary>
+    public const string InvalidThickArchive = "OCI5050";
+    /// <summary>An archive ends before an entry's declared bytes (truncated, or a gigantic declared size).</summary>
+    public const string ArchiveTruncated = "OCI5051";
+    /// <summary>A file of a thick archive does not match checksums.sha256, or is missing from it, or is listed but absent.</summary>
+    public const string ArchiveChecksumMismatch = "OCI5052";
+    /// <summary>A part of a split archive is missing.</summary>
+    public const string ArchivePartMissing = "OCI5053";
+    /// <summary>A part of a split archive is damaged (size or sha256 differs from the parts description), or the description is malformed.</summary>
+    public const string ArchivePartDamaged = "OCI5054";
+    /// <summary>A part size (ContainerThickArchivePartSize, split --size) is not a positive size such as 4.7G.</summary>
+    public const string InvalidPartSize = "OCI5055";
+    /// <summary>Writing a thick archive or its parts failed (nothing half-written is left).</summary>
+    public const string ArchiveWriteFailed = "OCI5056";
+    /// <summary>An import was refused before anything was pushed: the archive failed verification.</summary>
+    public const string ImportRefused = "OCI5057";
+
+    // serve (OCI5100-5129): `dotnet oci serve` and the command line
+    /// <summary>--listen is not HOST:PORT with an IP address (or localhost) and a port.</summary>
+    public const string InvalidListenAddress = "OCI5100";
+    /// <summary>The server could not listen on the address (in use, not this machine's, no permission).</summary>
+    public const string ListenFailed = "OCI5101";
+    /// <summary>The TLS certificate or key given with --tls-cert/--tls-key cannot be read or do not belong together.</summary>
+    public const string InvalidTlsCertificate = "OCI5102";
+    /// <summary>The access file (--access) is unreadable or malformed: users, tokens and pull grants.</summary>
+    public const string InvalidAccessFile = "OCI5103";
+    /// <summary>An image's name (org.opencontainers.image.ref.name, NAME=LOCATION, or --prefix) is not a valid repository name.</summary>
+    public const string InvalidRepositoryName = "OCI5104";
+    /// <summary>Two locations give the same repository and tag to different images.</summary>
+    public const string ConflictingTag = "OCI5105";
+    /// <summary>The locations to serve hold no image at all.</summary>
+    public const string NothingToServe = "OCI5106";
+    /// <summary>Warning: serving on a non-loopback address without TLS: credentials and images cross the network in clear text.</summary>
+    public const string PlainHttpOnNetwork = "OCI5107";
+    /// <summary>Warning: the access file can be read by other users of this machine; it holds passwords and tokens.</summary>
+    public const string AccessFileReadable = "OCI5108";
 }

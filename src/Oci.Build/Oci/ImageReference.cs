@@ -21,10 +21,6 @@ public sealed partial record ImageReference(string Registry, string Repository, 
     /// <summary>What to ask a registry for: the digest when pinned, else the tag, else <c>latest</c>.</summary>
     public string ManifestReference => Digest?.ToString() ?? Tag ?? "latest";
 
-    public ImageReference WithTag(string? tag) => this with { Tag = tag };
-
-    public ImageReference WithDigest(Digest? digest) => this with { Digest = digest };
-
     public static ImageReference Parse(string text) =>
         TryParse(text, out var reference, out var error) ? reference! : throw new OciException(ErrorCodes.InvalidBaseImage, error!);
 

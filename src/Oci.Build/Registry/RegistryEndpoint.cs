@@ -38,6 +38,17 @@ public sealed record RegistryEndpoint
 
     public override string ToString() => Scheme is null ? Host : $"{Scheme}://{Host}";
 
+    // Value equality over the lists' and headers' contents too: the resolver builds a new endpoint for every name, and the
+    // per-endpoint HTTP clients and token caches are keyed by endpoint, so reference-equal collections would never hit.
+    public bool Equals(RegistryEndpoint? other) =>
+        other is not null &&
+        Host == other.Host && Scheme == other.Scheme && AllowPlainHttp == other.AllowPlainHttp && SkipTlsVerify == other.SkipTlsVerify &&
+        ApiRoot == other.ApiRoot && Namespace == other.Namespace && IsMirror == other.IsMirror &&
+        CaFiles.SequenceEqual(other.CaFiles) &&
+        Headers.Count == other.Headers.Count && Headers.All(h => other.Headers.TryGetValue(h.Key, out var v) && v == h.Value);
+
+    public override int GetHashCode() => HashCode.Combine(Host, Scheme, AllowPlainHttp, SkipTlsVerify, ApiRoot, Namespace, IsMirror, CaFiles.Count);
+
     /// <summary>localhost, 127.0.0.0/8 and ::1: plain HTTP is allowed there, as docker and podman do.</summary>
     public static bool IsLoopback(string host)
     {

@@ -5,7 +5,8 @@ namespace Oci.Build.Tests.Bundles;
 
 /// <summary>
 /// samples/AirGapRelease (with HelloOci and InventoryWorker beside it) published twice from clean copies, each with its own
-/// cache: `dotnet publish AirGapRelease -c Release`, as docs/bundles.md shows.
+/// cache: `dotnet publish AirGapRelease -c Release -p:ContainerThickArchive=true`, as docs/bundles.md and docs/air-gap.md
+/// show (the thick archive of both publishes must be byte-identical).
 /// </summary>
 public sealed class PublishedRelease : IDisposable
 {
@@ -20,12 +21,18 @@ public sealed class PublishedRelease : IDisposable
         File.WriteAllText(project, File.ReadAllText(project).Replace("</Project>", """
               <Target Name="ShowGeneratedBundle" AfterTargets="OciPublishBundle">
                 <Message Importance="high" Text="GeneratedBundle=@(GeneratedBundle) %(GeneratedBundle.BundleName) %(GeneratedBundle.BundleVersion) %(GeneratedBundle.Digest)" />
+                <Message Importance="high" Text="GeneratedThickArchive=@(GeneratedThickArchive) %(GeneratedThickArchive.Digest)" />
               </Target>
             </Project>
             """));
-        FirstOutput = First.Publish().EnsureSuccess("publish of the release (first copy)").Output;
-        Second.Publish().EnsureSuccess("publish of the release (second copy)");
+        FirstOutput = First.Publish(ThickArchive).EnsureSuccess("publish of the release (first copy)").Output;
+        Second.Publish(ThickArchive).EnsureSuccess("publish of the release (second copy)");
     }
+
+    private static Dictionary<string, string> ThickArchive => new() { ["ContainerThickArchive"] = "true" };
+
+    /// <summary>Where the publish writes the thick archive by default: beside the layout, NAME-VERSION.cnab.tar.</summary>
+    public static string ThickArchivePath(SampleProject release) => release.Combine("bin", "Release", "net10.0", "contoso.air-gap-release-1.0.0.cnab.tar");
 
     public SampleProject First { get; }
     public SampleProject Second { get; }

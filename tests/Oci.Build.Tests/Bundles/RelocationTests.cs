@@ -38,6 +38,7 @@ public sealed class RelocatedRelease : IDisposable
         {
             ["ContainerRegistry"] = Source.Host,
             ["ContainerRelocationRegistry"] = $"{Target.Host}/site-a",
+            ["ContainerThickArchive"] = "true",
         }, Credentials).EnsureSuccess("publish, push and relocate the release").Output;
         stopwatch.Stop();
     }
@@ -88,7 +89,7 @@ public sealed class RelocatedRelease : IDisposable
 }
 
 [Collection("Publish")]
-public sealed class RelocationTests(RelocatedRelease release) : IClassFixture<RelocatedRelease>
+public sealed partial class RelocationTests(RelocatedRelease release) : IClassFixture<RelocatedRelease>
 {
     [Fact]
     public async Task The_pushed_bundle_has_cnab_to_oci_index_shape_and_every_image_is_in_the_bundle_repository()

@@ -47,16 +47,36 @@ public sealed class CliConventionsTests : IDisposable
         Assert.StartsWith("copied ", output);
     }
 
-    [Fact]
-    public void Verify_with_json_names_each_damaged_blob_and_exits_1()
+    /// <summary>The image with the last byte of its layer flipped; returns the layer's descriptor.</summary>
+    private static Descriptor Damage(string layout)
     {
-        var layout = Image();
         var opened = OciLayout.Open(layout);
         var manifest = OciDocuments.ReadManifest(File.ReadAllBytes(opened.BlobPath(opened.Index.Manifests.Single().Digest)), "manifest");
         var path = opened.BlobPath(manifest.Layers.Single().Digest);
         var bytes = File.ReadAllBytes(path);
         bytes[^1] ^= 0xFF;
         File.WriteAllBytes(path, bytes);
+        return manifest.Layers.Single();
+    }
+
+    [Fact]
+    public void Copy_with_progress_shown_still_refuses_a_damaged_layer_and_writes_no_image()
+    {
+        var layout = Image();
+        Damage(layout);
+        var destination = _temp.Combine("copy");
+        var (exit, _, error) = DotnetOci.Run("copy", $"oci:{layout}:1", $"oci:{destination}:1");
+        Assert.Equal(1, exit);
+        Assert.Contains("error OCI1002", error);
+        Assert.Contains("copying: ", error); // the progress display was on while the damage was found
+        Assert.False(OciLayout.Exists(destination) && OciLayout.Open(destination).Index.Manifests.Count > 0);
+    }
+
+    [Fact]
+    public void Verify_with_json_names_each_damaged_blob_and_exits_1()
+    {
+        var layout = Image();
+        var layer = Damage(layout);
 
         var (exit, output, _) = DotnetOci.Run("verify", layout, "--json");
         Assert.Equal(1, exit);
@@ -64,7 +84,7 @@ public sealed class CliConventionsTests : IDisposable
         Assert.False(result["valid"]!.GetValue<bool>());
         var problem = result["problems"]!.AsArray().Single()!;
         Assert.Equal("OCI1002", problem["code"]!.GetValue<string>());
-        Assert.Equal(manifest.Layers.Single().Digest.ToString(), problem["digest"]!.GetValue<string>());
+        Assert.Equal(layer.Digest.ToString(), problem["digest"]!.GetValue<string>());
     }
 
     [Theory]

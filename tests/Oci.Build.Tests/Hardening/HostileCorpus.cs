@@ -1,7 +1,11 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Oci.Build.Archives;
+using Oci.Build.Bundles;
+using Oci.Build.Graph;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
 using Oci.Build.Tests.Encryption;
@@ -227,6 +231,141 @@ public sealed class HostileCorpus : IDisposable
         var garbage = _temp.Combine("cases", "garbage.tar");
         System.IO.File.WriteAllBytes(garbage, RandomNumberGenerator.GetBytes(4096));
         Add("archive of random bytes", "oci-archive:" + garbage, ErrorCodes.InvalidLayout);
+
+        GenerateThickArchives();
+    }
+
+    // --- hostile thick archives (issue 9) --------------------------------------------------------------
+    // A valid thick archive of the image, then copies with one thing wrong. Where the change would also break
+    // checksums.sha256, the checksum file is rewritten to match, so the case proves the check it is named after.
+    private void GenerateThickArchives()
+    {
+        var image = new BundleImageInput("app", "registry.example/test/app:v1", BundleImageSources.FromLayout(Image.PlainLayout, Image.Tag));
+        var bundle = BundleComposer.Compose(new BundleRequest { Name = "corpus", Version = "1.0.0", InvocationImage = image });
+        var valid = ThickArchiveWriter.Write(new ThickArchiveRequest
+        {
+            ArchivePath = _temp.Combine("cases", "thick-valid.cnab.tar"),
+            Bundle = bundle,
+            Images = ThickArchiveWriter.ImagesOf(bundle, new BundleImageSourceMap { Layout = Image.PlainLayout }),
+        }, location => new LayoutSource(OciLayout.Open(location.Path)), new SilentLog()).ArchivePath;
+        Add("thick archive, valid", "oci-archive:" + valid, Ok);
+
+        var members = ReadTar(valid);
+        var layerName = $"./artifacts/layout/blobs/sha256/{Image.AddedLayers[1].Hex}";
+        var configName = $"./artifacts/layout/blobs/sha256/{Image.ManifestDocument.Config.Digest.Hex}";
+        AddThick("thick archive entry with ..", ErrorCodes.UnsafeArchiveEntry, members, (w, _) => TarFile(w, "./artifacts/../../evil", "x"));
+        AddThick("thick archive absolute path", ErrorCodes.UnsafeArchiveEntry, members, (w, _) => TarFile(w, "/etc/cron.d/evil", "x"));
+        AddThick("thick archive symlink", ErrorCodes.UnsafeArchiveEntry, members,
+            (w, _) => w.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "./artifacts/layout/blobs/sha256/evil") { LinkName = "/etc/passwd" }));
+        AddThick("thick archive hard link", ErrorCodes.UnsafeArchiveEntry, members,
+            (w, _) => w.WriteEntry(new PaxTarEntry(TarEntryType.HardLink, "./artifacts/layout/blobs/sha256/evil") { LinkName = "./bundle.json" }));
+        AddThick("thick archive block device", ErrorCodes.UnsafeArchiveEntry, members, (w, _) => w.WriteEntry(new PaxTarEntry(TarEntryType.BlockDevice, "./artifacts/layout/blobs/sha256/dev")));
+        AddThick("thick archive names bundle.json twice", ErrorCodes.UnsafeArchiveEntry, members, (w, m) => TarFile(w, "./bundle.json", Encoding.UTF8.GetString(m["./bundle.json"])));
+
+        // A flipped byte in a layer: inspect reads no layer; verify names the checksum (and digest); decrypt's copy refuses the blob.
+        var flipped = new Dictionary<string, byte[]>(members) { [layerName] = Flip(members[layerName]) };
+        AddThick("thick archive with a flipped byte in a layer", Ok, flipped, null, verify: ErrorCodes.ArchiveChecksumMismatch, decrypt: ErrorCodes.DigestMismatch);
+        // The index names a config the archive lacks (checksums rewritten without it).
+        var noConfig = new Dictionary<string, byte[]>(members);
+        noConfig.Remove(configName);
+        AddThick("thick archive whose index names a missing blob", ErrorCodes.InvalidLayout, WithChecksums(noConfig), null);
+        // The bundle names an image the layout lacks (bundle, map and checksums consistent otherwise).
+        var ghost = new BundleImageInput("ghost", "registry.example/test/ghost:v1", Image.Manifest with { Digest = Digest.Of(Encoding.UTF8.GetBytes("ghost")), Annotations = null });
+        var ghostBundle = BundleComposer.Compose(new BundleRequest { Name = "corpus", Version = "1.0.0", InvocationImage = image, Images = [ghost] });
+        var ghostMembers = new Dictionary<string, byte[]>(members)
+        {
+            ["./bundle.json"] = BundleJson.Serialize(ghostBundle),
+            ["./relocation-mapping.json"] = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(ghostBundle.AllImages().Select(i => i.Image.Image).Distinct()
+                .ToDictionary(i => i, i => i))),
+        };
+        AddThick("thick archive whose bundle names an image the layout lacks", Ok, WithChecksums(ghostMembers), null, verify: ErrorCodes.ArchiveBundleImageMissing, decrypt: Ok);
+
+        // Truncated in the middle of the largest blob; a header declaring far more bytes than the archive holds.
+        var bytes = System.IO.File.ReadAllBytes(valid);
+        var truncated = _temp.Combine("cases", "thick-truncated.cnab.tar");
+        System.IO.File.WriteAllBytes(truncated, bytes[..(HeaderOffset(bytes, layerName) + 512 + members[layerName].Length / 2)]);
+        Add("thick archive truncated", "oci-archive:" + truncated, ErrorCodes.ArchiveTruncated);
+        var gigantic = _temp.Combine("cases", "thick-gigantic-size.cnab.tar");
+        System.IO.File.WriteAllBytes(gigantic, DeclareSize(bytes, HeaderOffset(bytes, "./relocation-mapping.json"), "77777777777"));
+        Add("thick archive declaring a gigantic size", "oci-archive:" + gigantic, ErrorCodes.ArchiveTruncated);
+    }
+
+    private void AddThick(string name, string code, IReadOnlyDictionary<string, byte[]> members, Action<TarWriter, IReadOnlyDictionary<string, byte[]>>? extra,
+        string? verify = null, string? decrypt = null)
+    {
+        var path = _temp.Combine("cases", Slug(name) + ".cnab.tar");
+        using (var stream = System.IO.File.Create(path))
+        using (var writer = new TarWriter(stream, TarEntryFormat.Ustar))
+        {
+            foreach (var (member, content) in members.OrderBy(m => m.Key, StringComparer.Ordinal))
+                writer.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, member) { DataStream = new MemoryStream(content) });
+            extra?.Invoke(writer, members);
+        }
+        Add(name, "oci-archive:" + path, code, verify, decrypt);
+    }
+
+    private static Dictionary<string, byte[]> ReadTar(string path)
+    {
+        var members = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        using var stream = System.IO.File.OpenRead(path);
+        using var reader = new TarReader(stream);
+        while (reader.GetNextEntry(copyData: true) is { } entry)
+        {
+            if (entry.EntryType == TarEntryType.Directory) continue;
+            using var buffer = new MemoryStream();
+            entry.DataStream?.CopyTo(buffer);
+            members[entry.Name] = buffer.ToArray();
+        }
+        return members;
+    }
+
+    private static Dictionary<string, byte[]> WithChecksums(Dictionary<string, byte[]> members)
+    {
+        var lines = members.Where(m => m.Key != "./checksums.sha256").OrderBy(m => m.Key, StringComparer.Ordinal)
+            .Select(m => $"{Convert.ToHexStringLower(SHA256.HashData(m.Value))}  {m.Key}\n");
+        members["./checksums.sha256"] = Encoding.UTF8.GetBytes(string.Concat(lines));
+        return members;
+    }
+
+    private static byte[] Flip(byte[] content)
+    {
+        var copy = content.ToArray();
+        copy[copy.Length / 2] ^= 0x01;
+        return copy;
+    }
+
+    /// <summary>Where the ustar header of <paramref name="name"/> starts (the archive's own writer: one header per entry).</summary>
+    private static int HeaderOffset(byte[] tar, string name)
+    {
+        for (var offset = 0; offset + 512 <= tar.Length;)
+        {
+            var entryName = Encoding.ASCII.GetString(tar, offset, 100).TrimEnd('\0');
+            var prefix = Encoding.ASCII.GetString(tar, offset + 345, 155).TrimEnd('\0');
+            var full = prefix.Length > 0 ? prefix + "/" + entryName : entryName;
+            if (full == name) return offset;
+            var size = Convert.ToInt64(Encoding.ASCII.GetString(tar, offset + 124, 11).Trim('\0', ' ') is { Length: > 0 } octal ? octal : "0", 8);
+            offset += 512 + (int)((size + 511) / 512 * 512);
+        }
+        throw new InvalidOperationException($"{name} is not in the archive");
+    }
+
+    /// <summary>Rewrites a header's size field (11 octal digits) and its checksum.</summary>
+    private static byte[] DeclareSize(byte[] tar, int offset, string octalSize)
+    {
+        var copy = tar.ToArray();
+        Encoding.ASCII.GetBytes(octalSize + "\0").CopyTo(copy, offset + 124);
+        for (var i = 148; i < 156; i++) copy[offset + i] = (byte)' ';
+        var sum = 0;
+        for (var i = 0; i < 512; i++) sum += copy[offset + i];
+        Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(copy, offset + 148);
+        return copy;
+    }
+
+    private sealed class SilentLog : IBuildLog
+    {
+        public void Info(string message) { }
+        public void Detail(string message) { }
+        public void Warning(string code, string message) { }
     }
 
     private void AddArchive(string name, string code, Action<TarWriter> write)

@@ -80,9 +80,11 @@ public sealed class Containerd : IDisposable
         Ctr("images", "import", "--snapshotter", "native", archivePath).EnsureSuccess($"ctr images import {archivePath}").Output;
 
     /// <summary>Pulls <c>HOST/REPO:TAG</c> over plain HTTP (the test registries listen on 127.0.0.1 without TLS) and unpacks it.</summary>
-    public string Pull(string reference, string? platform = null)
+    /// <param name="user">USER:PASSWORD for a registry with authentication.</param>
+    public string Pull(string reference, string? platform = null, string? user = null)
     {
         var arguments = new List<string> { "images", "pull", "--plain-http", "--snapshotter", "native" };
+        if (user is not null) arguments.AddRange(["--user", user]);
         if (platform is not null) arguments.AddRange(["--platform", platform]);
         arguments.Add(reference);
         return Ctr([.. arguments]).EnsureSuccess($"ctr images pull {reference}").Output;

@@ -9,6 +9,10 @@ namespace Oci.Build.Tests.Infrastructure;
 /// </summary>
 public sealed class EvaluatedProject : IDisposable
 {
+    // MSBuild's default BuildManager runs one build per process at a time ("a build is already in progress"), and the
+    // classes that evaluate projects run in parallel: every in-process build takes its turn.
+    private static readonly Lock InProcessBuild = new();
+
     private readonly TempDirectory _temp = new("eval");
 
     public EvaluatedProject(string projectBody, IDictionary<string, string>? globalProperties = null, string target = "OciComputeImageSettings")
@@ -22,10 +26,13 @@ public sealed class EvaluatedProject : IDisposable
         File.WriteAllText(projectFile, projectBody);
         var properties = new Dictionary<string, string> { ["Configuration"] = "Release" };
         foreach (var (key, value) in globalProperties ?? new Dictionary<string, string>()) properties[key] = value;
-        using var collection = new ProjectCollection(properties);
-        Instance = collection.LoadProject(projectFile).CreateProjectInstance();
-        var logger = new Microsoft.Build.Logging.ConsoleLogger(Microsoft.Build.Framework.LoggerVerbosity.Normal, message => Log.Add(message), null, null);
-        Succeeded = Instance.Build(target, [logger]);
+        lock (InProcessBuild)
+        {
+            using var collection = new ProjectCollection(properties);
+            Instance = collection.LoadProject(projectFile).CreateProjectInstance();
+            var logger = new Microsoft.Build.Logging.ConsoleLogger(Microsoft.Build.Framework.LoggerVerbosity.Normal, message => Log.Add(message), null, null);
+            Succeeded = Instance.Build(target, [logger]);
+        }
     }
 
     public string Directory { get; }

@@ -1,4 +1,3 @@
-using Microsoft.Build.Evaluation;
 using Microsoft.Build.Execution;
 using Oci.Build.Tests.Infrastructure;
 
@@ -10,27 +9,21 @@ namespace Oci.Build.Tests.Integration;
 /// </summary>
 public sealed class ProjectEvaluationTests : IDisposable
 {
-    private readonly TempDirectory _temp = new("eval");
+    private readonly List<EvaluatedProject> _projects = [];
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => _projects.ForEach(p => p.Dispose());
 
-    private readonly List<string> _warnings = [];
+    /// <summary>The folder of the project evaluated last.</summary>
+    private string App => _projects[^1].Directory;
+
+    private IEnumerable<string> Messages => _projects.SelectMany(p => p.Log);
 
     private ProjectInstance Evaluate(string projectBody, IDictionary<string, string>? globalProperties = null)
     {
-        var eng = Path.Combine(RepoPaths.Root, "eng");
-        File.WriteAllText(_temp.Combine("Directory.Build.props"), $"<Project><Import Project=\"{eng}/OciBuildFromSource.props\" /></Project>");
-        File.WriteAllText(_temp.Combine("Directory.Build.targets"), $"<Project><Import Project=\"{eng}/OciBuildFromSource.targets\" /></Project>");
-        var projectFile = _temp.Combine("app", "My.Service.csproj");
-        Directory.CreateDirectory(Path.GetDirectoryName(projectFile)!);
-        File.WriteAllText(projectFile, projectBody);
-        var properties = new Dictionary<string, string> { ["Configuration"] = "Release" };
-        foreach (var (key, value) in globalProperties ?? new Dictionary<string, string>()) properties[key] = value;
-        using var collection = new ProjectCollection(properties);
-        var instance = collection.LoadProject(projectFile).CreateProjectInstance();
-        var logger = new Microsoft.Build.Logging.ConsoleLogger(Microsoft.Build.Framework.LoggerVerbosity.Quiet, message => _warnings.Add(message), null, null);
-        Assert.True(instance.Build("OciComputeImageSettings", [logger]), "OciComputeImageSettings failed");
-        return instance;
+        var project = new EvaluatedProject(projectBody, globalProperties);
+        _projects.Add(project);
+        Assert.True(project.Succeeded, $"OciComputeImageSettings failed:\n{project.Output}");
+        return project.Instance;
     }
 
     private const string ConsoleApp = """
@@ -46,7 +39,7 @@ public sealed class ProjectEvaluationTests : IDisposable
     public void Defaults_name_the_image_after_the_assembly_and_write_it_beside_the_publish_folder()
     {
         var project = Evaluate(ConsoleApp);
-        var app = _temp.Combine("app");
+        var app = App;
         Assert.Equal("my.service", project.GetPropertyValue("ContainerRepository"));
         Assert.Equal(new[] { "latest" }, project.GetItems("_OciImageTag").Select(i => i.EvaluatedInclude));
         Assert.Equal(Path.Combine(app, "bin", "Release", "net10.0", "oci-layout"), project.GetPropertyValue("ContainerImageLayoutPath"));
@@ -78,7 +71,7 @@ public sealed class ProjectEvaluationTests : IDisposable
     public void With_encryption_the_plaintext_layout_stays_in_obj_and_only_the_encrypted_one_goes_to_the_layout_path()
     {
         var project = Evaluate(ConsoleApp, new Dictionary<string, string> { ["ContainerEncrypt"] = "true" });
-        Assert.StartsWith(_temp.Combine("app", "obj") + Path.DirectorySeparatorChar, project.GetPropertyValue("_OciBuildLayoutPath"));
+        Assert.StartsWith(Path.Combine(App, "obj") + Path.DirectorySeparatorChar, project.GetPropertyValue("_OciBuildLayoutPath"));
         Assert.EndsWith("oci-layout", project.GetPropertyValue("ContainerImageLayoutPath"));
     }
 
@@ -95,7 +88,7 @@ public sealed class ProjectEvaluationTests : IDisposable
     public void Several_container_runtime_identifiers_make_an_index_build_that_restores_every_platform()
     {
         var project = Evaluate(ConsoleApp, new Dictionary<string, string> { ["RuntimeIdentifier"] = "linux-x64", ["ContainerRuntimeIdentifiers"] = "linux-x64;linux-arm64" });
-        Assert.DoesNotContain(_warnings, w => w.Contains("OCI1013"));
+        Assert.DoesNotContain(Messages, w => w.Contains("OCI1013"));
         Assert.Equal("true", project.GetPropertyValue("_OciImageIndexBuild"));
         Assert.Equal(["linux-x64", "linux-arm64"], project.GetPropertyValue("RuntimeIdentifiers").Split(';'));
         Assert.Contains("OciBuildImageIndex", project.GetPropertyValue("OciPublishImageDependsOn"));
@@ -116,6 +109,15 @@ public sealed class ProjectEvaluationTests : IDisposable
         Assert.Equal("", project.GetPropertyValue("_OciImageIndexBuild"));
         Assert.Contains("OciBuildImage;", project.GetPropertyValue("OciPublishImageDependsOn"));
         Assert.DoesNotContain("OciPushImage", project.GetPropertyValue("OciPublishImageDependsOn"));
+    }
+
+    [Theory]
+    [InlineData("1.0.0%3Blatest")]   // -p:ContainerImageTags="1.0.0;latest": the dotnet CLI escapes the semicolon
+    [InlineData("1.0.0;latest")]     // -p:ContainerImageTags='"1.0.0;latest"' and project files
+    public void A_list_given_on_the_command_line_becomes_one_item_per_entry_whichever_way_it_was_quoted(string tags)
+    {
+        var project = Evaluate(ConsoleApp, new Dictionary<string, string> { ["ContainerImageTags"] = tags });
+        Assert.Equal(["1.0.0", "latest"], project.GetItems("_OciImageTag").Select(i => i.EvaluatedInclude));
     }
 
     [Fact]

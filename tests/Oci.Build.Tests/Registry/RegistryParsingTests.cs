@@ -12,6 +12,22 @@ namespace Oci.Build.Tests.Registry;
 public sealed class RegistryParsingTests
 {
     [Fact]
+    public void Endpoints_resolved_twice_from_the_same_configuration_are_equal_and_share_one_client()
+    {
+        RegistryEndpoint Make() => new()
+        {
+            Host = "mirror.example:5000", Scheme = "https", CaFiles = ["/etc/ca.pem"], Namespace = "docker.io", IsMirror = true,
+            Headers = new Dictionary<string, string> { ["X-Site"] = "a" },
+        };
+        Assert.Equal(Make(), Make());
+        Assert.Equal(Make().GetHashCode(), Make().GetHashCode());
+        Assert.NotEqual(Make(), Make() with { Headers = new Dictionary<string, string> { ["X-Site"] = "b" } });
+        Assert.NotEqual(Make(), Make() with { CaFiles = ["/etc/other.pem"] });
+        using var context = new RegistryContext(new CredentialChain([]));
+        Assert.Same(context.ClientFor(Make()), context.ClientFor(Make()));
+    }
+
+    [Fact]
     public void WwwAuthenticate_bearer_with_quoted_commas_and_a_second_challenge()
     {
         var challenges = AuthChallenge.ParseAll(

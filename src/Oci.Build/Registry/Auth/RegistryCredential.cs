@@ -41,15 +41,5 @@ public sealed class RegistryCredential
     public string BasicHeaderValue() =>
         Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Username}:{Password}"));
 
-    /// <summary>Every secret string of this credential, for scrubbing text that might echo one back.</summary>
-    public IEnumerable<string> Secrets()
-    {
-        foreach (var secret in new[] { Password, IdentityToken, RegistryToken })
-        {
-            if (!string.IsNullOrEmpty(secret)) yield return secret;
-        }
-        if (HasBasic) yield return BasicHeaderValue();
-    }
-
     public override string ToString() => $"credential from {Origin}{(Username is null ? "" : $" (user {Username})")}";
 }

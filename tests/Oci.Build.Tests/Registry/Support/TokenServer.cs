@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using Oci.Build.Tests.Infrastructure;
 
 namespace Oci.Build.Tests.Registry.Support;
 
@@ -162,17 +163,5 @@ public sealed class TokenServer : IDisposable
         _listener.Close();
         try { _loop.Wait(TimeSpan.FromSeconds(2)); } catch (AggregateException) { }
         _key.Dispose();
-    }
-}
-
-public static class FreePort
-{
-    public static int Next()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -1,0 +1,199 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Oci.Build.Bundles;
+using Oci.Build.Graph;
+using Oci.Build.Oci;
+
+namespace Oci.Build.Archives;
+
+public sealed record ArchiveProblem(string Code, string Message);
+
+/// <summary>What <see cref="ThickArchiveVerifier"/> found: counts, every problem, and the bundle when there is one.</summary>
+public sealed record ArchiveVerification(string ArchivePath, int Images, int Files, long Bytes, IReadOnlyList<ArchiveProblem> Problems, CnabBundle? Bundle)
+{
+    public bool IsValid => Problems.Count == 0;
+}
+
+/// <summary>
+/// Checks a thick archive before anything trusts it, with no registry: its structure (only thick-archive names, no
+/// links, devices, duplicates or truncation; see <see cref="ArchiveSource"/>), every file against checksums.sha256
+/// (and none unlisted), every manifest, index, config and layer against its digest and size, and the bundle against
+/// the layout (every image of bundle.json present under its reference with its contentDigest; the relocation map names
+/// exactly the bundle's images). One read of the archive: a blob's bytes are hashed once for both checks. Every
+/// problem is collected rather than stopping at the first, except when the archive cannot be read at all.
+/// </summary>
+public static partial class ThickArchiveVerifier
+{
+    public static ArchiveVerification Verify(string archivePath, CancellationToken cancellationToken = default)
+    {
+        ArchiveSource source;
+        try
+        {
+            source = ArchiveSource.Open(archivePath);
+        }
+        catch (OciException ex)
+        {
+            return new ArchiveVerification(Path.GetFullPath(archivePath), 0, 0, 0, [new ArchiveProblem(ex.Code, ex.Message)], null);
+        }
+        using (source) return Verify(source, cancellationToken);
+    }
+
+    public static ArchiveVerification Verify(ArchiveSource source, CancellationToken cancellationToken = default)
+    {
+        var path = source.Members.Path;
+        var problems = new List<ArchiveProblem>();
+        if (!source.IsThick)
+            return new ArchiveVerification(path, 0, 0, 0, [new ArchiveProblem(ErrorCodes.InvalidThickArchive,
+                $"'{path}' is an OCI archive, not a thick archive (no bundle.json or artifacts/layout).")], null);
+
+        var hashes = CheckChecksums(source, problems, cancellationToken);
+        var images = CheckImages(source, hashes, problems, cancellationToken);
+        var bundle = CheckBundle(source, problems);
+        return new ArchiveVerification(path, images, source.Members.Files.Count, source.Members.Files.Values.Sum(r => r.Length), problems, bundle);
+    }
+
+    /// <summary>Hashes every member once; compares with checksums.sha256. Returns member -> its actual sha256 (hex).</summary>
+    private static Dictionary<string, string> CheckChecksums(ArchiveSource source, List<ArchiveProblem> problems, CancellationToken cancellationToken)
+    {
+        var members = source.Members;
+        var actual = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, range) in members.Files)
+        {
+            if (name == ThickArchive.ChecksumFile) continue;
+            cancellationToken.ThrowIfCancellationRequested();
+            using var stream = members.Open(range);
+            actual[name] = Convert.ToHexStringLower(SHA256.HashData(stream));
+        }
+        var listing = members.TryReadDocument(ThickArchive.ChecksumFile, ErrorCodes.InvalidThickArchive);
+        if (listing is null)
+        {
+            problems.Add(new ArchiveProblem(ErrorCodes.InvalidThickArchive, $"'{members.Path}' has no {ThickArchive.ChecksumFile}: nothing proves its files are the ones written."));
+            return actual;
+        }
+        var listed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in Encoding.UTF8.GetString(listing).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var match = ChecksumLine().Match(line);
+            if (!match.Success)
+            {
+                problems.Add(new ArchiveProblem(ErrorCodes.ArchiveChecksumMismatch, $"{ThickArchive.ChecksumFile} has a malformed line: '{Truncate(line)}'."));
+                continue;
+            }
+            if (!listed.TryAdd(match.Groups[2].Value, match.Groups[1].Value))
+                problems.Add(new ArchiveProblem(ErrorCodes.ArchiveChecksumMismatch, $"{ThickArchive.ChecksumFile} lists '{match.Groups[2].Value}' twice."));
+        }
+        foreach (var (name, hash) in listed)
+        {
+            if (!actual.TryGetValue(name, out var found))
+                problems.Add(new ArchiveProblem(ErrorCodes.ArchiveChecksumMismatch, $"'{name}' is listed in {ThickArchive.ChecksumFile} but missing from the archive."));
+            else if (!string.Equals(found, hash, StringComparison.OrdinalIgnoreCase))
+                problems.Add(new ArchiveProblem(ErrorCodes.ArchiveChecksumMismatch, $"'{name}' does not match its sha256 in {ThickArchive.ChecksumFile}: it changed on the way."));
+        }
+        foreach (var name in actual.Keys.Where(n => !listed.ContainsKey(n)))
+            problems.Add(new ArchiveProblem(ErrorCodes.ArchiveChecksumMismatch, $"'{name}' is in the archive but not in {ThickArchive.ChecksumFile}: it was added after the archive was written."));
+        return actual;
+    }
+
+    /// <summary>Walks every image of the layout (documents verified as read); checks each blob with the hash already computed.</summary>
+    private static int CheckImages(ArchiveSource source, Dictionary<string, string> hashes, List<ArchiveProblem> problems, CancellationToken cancellationToken)
+    {
+        var roots = source.Index.Manifests.Select(m => m with { Annotations = null }).DistinctBy(m => m.Digest).ToList();
+        ImageGraph graph;
+        try
+        {
+            graph = ImageWalker.WalkAsync(source, roots, cancellationToken).GetAwaiter().GetResult();
+        }
+        catch (OciException ex)
+        {
+            problems.Add(new ArchiveProblem(ex.Code, ex.Message));
+            return 0;
+        }
+        foreach (var blob in graph.Blobs)
+        {
+            var name = source.BlobName(blob.Descriptor.Digest);
+            if (!source.Members.Files.TryGetValue(name, out var range))
+            {
+                problems.Add(new ArchiveProblem(ErrorCodes.InvalidLayout, $"The {blob.Role} {blob.Descriptor.Digest} of {blob.Manifest.Digest} is missing from the archive."));
+                continue;
+            }
+            var matches = blob.Descriptor.Digest.Algorithm == "sha256" && hashes.TryGetValue(name, out var hash)
+                ? range.Length == blob.Descriptor.Size && hash == blob.Descriptor.Digest.Hex
+                : VerifiesByReading(source, blob.Descriptor, cancellationToken);
+            if (!matches)
+                problems.Add(new ArchiveProblem(ErrorCodes.DigestMismatch,
+                    $"The {blob.Role} {blob.Descriptor.Digest} ({range.Length} bytes, {blob.Descriptor.Size} declared) does not match its digest: the archive was damaged."));
+        }
+        return roots.Count;
+    }
+
+    private static bool VerifiesByReading(ArchiveSource source, Descriptor descriptor, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var stream = source.OpenBlobAsync(descriptor, cancellationToken).GetAwaiter().GetResult();
+            stream.CopyTo(Stream.Null, 1 << 17);
+            return true;
+        }
+        catch (OciException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>bundle.json valid, every image at its reference with its contentDigest, the map naming exactly the bundle's images.</summary>
+    private static CnabBundle? CheckBundle(ArchiveSource source, List<ArchiveProblem> problems)
+    {
+        var members = source.Members;
+        var bytes = members.TryReadDocument(ThickArchive.BundleFile, ErrorCodes.InvalidBundle);
+        if (bytes is null)
+        {
+            if (members.Files.ContainsKey(ThickArchive.MappingFile))
+                problems.Add(new ArchiveProblem(ErrorCodes.InvalidThickArchive, $"'{members.Path}' has {ThickArchive.MappingFile} but no {ThickArchive.BundleFile}."));
+            return null; // an archive of images alone (dotnet oci export REF)
+        }
+        CnabBundle bundle;
+        try
+        {
+            bundle = BundleJson.Deserialize(bytes, $"bundle.json of '{members.Path}'");
+            BundleValidator.Validate(bundle);
+        }
+        catch (OciException ex)
+        {
+            problems.Add(new ArchiveProblem(ex.Code, ex.Message));
+            return null;
+        }
+        foreach (var (role, image) in bundle.AllImages())
+        {
+            var entry = source.Index.Manifests.FirstOrDefault(m => m.Annotation(AnnotationKeys.RefName) == image.Image);
+            if (entry is null)
+                problems.Add(new ArchiveProblem(ErrorCodes.ArchiveBundleImageMissing, $"The bundle's {role} {image.Image} is not in the archive's layout."));
+            else if (entry.Digest.ToString() != image.ContentDigest)
+                problems.Add(new ArchiveProblem(ErrorCodes.ArchiveBundleImageMissing,
+                    $"The bundle's {role} {image.Image} is {image.ContentDigest}, but the archive's layout holds {entry.Digest} under that name."));
+        }
+        var mapping = members.TryReadDocument(ThickArchive.MappingFile, ErrorCodes.ArchiveMappingMismatch);
+        if (mapping is null)
+        {
+            problems.Add(new ArchiveProblem(ErrorCodes.InvalidThickArchive, $"'{members.Path}' has no {ThickArchive.MappingFile} (Porter requires it)."));
+            return bundle;
+        }
+        try
+        {
+            var map = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(mapping) ?? [];
+            var expected = bundle.AllImages().Select(i => i.Image.Image).ToHashSet(StringComparer.Ordinal);
+            if (!map.Keys.ToHashSet(StringComparer.Ordinal).SetEquals(expected))
+                problems.Add(new ArchiveProblem(ErrorCodes.ArchiveMappingMismatch, $"{ThickArchive.MappingFile} does not name exactly the bundle's images."));
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            problems.Add(new ArchiveProblem(ErrorCodes.ArchiveMappingMismatch, $"{ThickArchive.MappingFile} is not a JSON object of strings: {ex.Message}"));
+        }
+        return problems.Count == 0 ? bundle : null;
+    }
+
+    private static string Truncate(string line) => line.Length > 80 ? line[..80] + "..." : line;
+
+    [GeneratedRegex(@"^([0-9a-fA-F]{64})  \./(\S.*)$")]
+    private static partial Regex ChecksumLine();
+}

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using Oci.Build.Bundles;
+using Oci.Build.Graph;
+using Oci.Build.IO;
+using Oci.Build.Layers;
+using Oci.Build.Layout;
+using Oci.Build.Oci;
+
+namespace Oci.Build.Archives;
+
+/// <summary>One image a thick archive carries: the reference index.json names it by, its root, and where it is read from.</summary>
+public sealed record ArchiveImage(string Reference, Descriptor Descriptor, ImageLocation Source);
+
+public sealed record ThickArchiveRequest
+{
+    public required string ArchivePath { get; init; }
+    /// <summary>The bundle, or null for an archive of images alone (<c>dotnet oci export REF</c>).</summary>
+    public CnabBundle? Bundle { get; init; }
+    public required IReadOnlyList<ArchiveImage> Images { get; init; }
+    /// <summary>The one timestamp of every tar entry (seconds since the epoch).</summary>
+    public long UnixTime { get; init; }
+    /// <summary>Gzip the outer tar (<c>.tgz</c>); off by default: the layers are compressed already.</summary>
+    public bool Compress { get; init; }
+    /// <summary>Files carried under <c>tools/</c> (the dotnet-oci tool package).</summary>
+    public IReadOnlyList<string> Tools { get; init; } = [];
+    public int Parallelism { get; init; } = 3;
+}
+
+public sealed record ThickArchiveResult(string ArchivePath, long Size, Digest Digest, int Images, int Blobs, TimeSpan Elapsed);
+
+/// <summary>
+/// Writes a thick archive (<see cref="ThickArchive"/>). The images are gathered with the one copy engine into a staging
+/// layout beside the archive (every platform, base layers, each blob once: the layout sink keeps what it has), then
+/// bundle.json, the relocation map and checksums.sha256 join them in one reproducible tar: entries sorted, <c>./</c>
+/// prefix, one timestamp, uid/gid 0, 0644/0755; gzip with fixed settings when asked. The archive is replaced atomically.
+/// </summary>
+public static class ThickArchiveWriter
+{
+    /// <summary>The images of a bundle and where each is read from (see <see cref="BundleImageSourceMap.For"/>).</summary>
+    public static IReadOnlyList<ArchiveImage> ImagesOf(CnabBundle bundle, BundleImageSourceMap sources)
+    {
+        BundleValidator.Validate(bundle);
+        var images = new List<ArchiveImage>();
+        foreach (var (role, image) in bundle.AllImages())
+        {
+            if (images.Any(i => i.Reference == image.Image)) continue;
+            if (!ImageReference.TryParse(image.Image, out var reference, out var error))
+                throw new OciException(ErrorCodes.InvalidBundle, $"{role}: {error}");
+            var descriptor = new Descriptor { MediaType = image.MediaType ?? MediaTypes.OciManifest, Digest = Digest.Parse(image.ContentDigest!), Size = image.Size ?? 0 };
+            images.Add(new ArchiveImage(image.Image, descriptor, sources.For(image.Image, reference!, descriptor.Digest)));
+        }
+        return images;
+    }
+
+    public static ThickArchiveResult Write(ThickArchiveRequest request, Func<ImageLocation, IImageSource> openSource, IBuildLog log, CancellationToken cancellationToken = default)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var archive = Path.GetFullPath(request.ArchivePath);
+        var directory = Path.GetDirectoryName(archive)!;
+        var staging = Path.Combine(directory, $".{Path.GetFileName(archive)}.{Guid.NewGuid():N}.staging");
+        var temp = archive + $".{Guid.NewGuid():N}.tmp";
+        try
+        {
+            Directory.CreateDirectory(staging);
+            var layout = Path.Combine(staging, "artifacts", "layout");
+            var blobs = 0;
+            foreach (var image in request.Images)
+            {
+                using var source = openSource(image.Source);
+                // Scratch space: blobs that are files of the build's own layout are linked in, not copied.
+                using var sink = new LayoutSink(layout, linkBlobs: true, keepExisting: true);
+                var copy = ImageCopier.CopyAsync(source, sink, [new CopyRoot(image.Descriptor with { Annotations = null }, [image.Reference])],
+                    new CopyOptions { Parallelism = request.Parallelism }, cancellationToken).GetAwaiter().GetResult();
+                blobs += copy.Count(BlobOutcome.Uploaded) + copy.Count(BlobOutcome.Mounted);
+                log.Detail($"  archived {image.Reference} ({image.Descriptor.Digest}) from {source.Description}");
+            }
+            if (request.Images.Count == 0)
+                throw new OciException(ErrorCodes.InvalidThickArchive, "A thick archive needs at least one image.");
+            if (request.Bundle is { } bundle)
+            {
+                File.WriteAllBytes(Path.Combine(staging, ThickArchive.BundleFile), BundleJson.Serialize(bundle));
+                File.WriteAllBytes(Path.Combine(staging, ThickArchive.MappingFile), RelocationMapping.Serialize(bundle, AsArchived(request.Images)));
+            }
+            foreach (var tool in request.Tools)
+            {
+                Directory.CreateDirectory(Path.Combine(staging, "tools"));
+                File.Copy(tool, Path.Combine(staging, "tools", Path.GetFileName(tool)));
+            }
+            WriteChecksums(staging);
+            Digest digest;
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var output = new DigestingStream(file, leaveOpen: true))
+            {
+                if (request.Compress)
+                {
+                    // Fixed settings (level, no name, no time in the header): the same tar always gives the same gzip.
+                    using var gzip = new ParallelGzipStream(output, CompressionLevel.Optimal, leaveOpen: true);
+                    WriteTar(staging, gzip, request.UnixTime);
+                }
+                else
+                {
+                    WriteTar(staging, output, request.UnixTime);
+                }
+                digest = output.Digest; // measured as written: the archive is not read again
+            }
+            AtomicDirectory.ReplaceFile(temp, archive);
+            var size = new FileInfo(archive).Length;
+            log.Info($"Thick archive {archive}: {request.Images.Count} images, {blobs} blobs, {ByteSize.Format(size)} ({digest}) in {stopwatch.Elapsed.TotalSeconds:F1} s");
+            return new ThickArchiveResult(archive, size, digest, request.Images.Count, blobs, stopwatch.Elapsed);
+        }
+        catch (IOException ex)
+        {
+            throw new OciException(ErrorCodes.ArchiveWriteFailed, $"Cannot write the thick archive '{archive}': {ex.Message}", ex);
+        }
+        finally
+        {
+            File.Delete(temp);
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    /// <summary>The archive's relocation map: each image where it was read from, pinned by digest (Porter requires the file).</summary>
+    private static IReadOnlyList<RelocatedImage> AsArchived(IReadOnlyList<ArchiveImage> images) =>
+        images.Select(i =>
+        {
+            var reference = ImageReference.Parse(i.Reference);
+            return new RelocatedImage(i.Reference, reference, i.Descriptor, reference.Registry, reference.Repository, reference.Tag);
+        }).ToList();
+
+    /// <summary>checksums.sha256 in sha256sum's format (<c>sha256sum -c</c> checks an extracted archive), sorted by path.</summary>
+    private static void WriteChecksums(string staging)
+    {
+        var lines = new StringBuilder();
+        foreach (var (name, file) in Files(staging))
+        {
+            // A sha256 blob's name is its sha256: the copy verified what it streamed, and linked blobs are this build's own.
+            var parts = name.Split('/');
+            var hash = parts.Length == 5 && parts[2] == OciLayout.BlobsDirectoryName && parts[3] == "sha256" ? parts[4] : HashFile(file);
+            lines.Append(hash).Append("  ./").Append(name).Append('\n');
+        }
+        File.WriteAllText(Path.Combine(staging, ThickArchive.ChecksumFile), lines.ToString(), new UTF8Encoding(false));
+    }
+
+    private static string HashFile(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>Every file under the staging folder: archive name (slashes, no <c>./</c>) -> path, sorted ordinally.</summary>
+    private static IEnumerable<(string Name, string Path)> Files(string root) =>
+        Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+            .Select(f => (Name: Path.GetRelativePath(root, f).Replace('\\', '/'), Path: f))
+            .OrderBy(f => f.Name, StringComparer.Ordinal);
+
+    /// <summary>Porter's tar: <c>./</c> first, then every entry with a <c>./</c> prefix, parents before children.</summary>
+    private static void WriteTar(string staging, Stream output, long unixTime)
+    {
+        var entries = LayerTarBuilder.WithParents(Files(staging).Select(f => new LayerEntry
+        {
+            Path = f.Name, Kind = LayerEntryKind.File, SourcePath = f.Path, Size = new FileInfo(f.Path).Length,
+        }));
+        using var tar = new ReproducibleTarWriter(output, unixTime);
+        tar.WriteDirectory("./", 0b111_101_101);
+        foreach (var entry in entries)
+        {
+            if (entry.Kind == LayerEntryKind.Directory)
+            {
+                tar.WriteDirectory("./" + entry.Path, 0b111_101_101);
+                continue;
+            }
+            using var content = new FileStream(entry.SourcePath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            tar.WriteFile("./" + entry.Path, content, entry.Size, 0b110_100_100);
+        }
+        tar.Finish();
+    }
+}
