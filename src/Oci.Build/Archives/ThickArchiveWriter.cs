@@ -73,7 +73,8 @@ public static class ThickArchiveWriter
                 // Scratch space: blobs that are files of the build's own layout are linked in, not copied.
                 using var sink = new LayoutSink(layout, linkBlobs: true, keepExisting: true);
                 var copy = ImageCopier.CopyAsync(source, sink, [new CopyRoot(image.Descriptor with { Annotations = null }, [image.Reference])],
-                    new CopyOptions { Parallelism = request.Parallelism }, cancellationToken).GetAwaiter().GetResult();
+                    // Signatures and SBOM referrers of the image travel in the archive (and from it at import).
+                    new CopyOptions { Parallelism = request.Parallelism, IncludeAttached = true }, cancellationToken).GetAwaiter().GetResult();
                 blobs += copy.Count(BlobOutcome.Uploaded) + copy.Count(BlobOutcome.Mounted);
                 log.Detail($"  archived {image.Reference} ({image.Descriptor.Digest}) from {source.Description}");
             }

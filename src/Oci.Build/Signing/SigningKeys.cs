@@ -60,7 +60,7 @@ public static class SigningKeys
             {
                 ImportOrExplain(ecdsa, pem, path);
             }
-            CheckP256(ecdsa, path, "signing key");
+            CheckP256(ecdsa, path, "signing key", ErrorCodes.SigningKeyType);
             return ecdsa;
         }
         catch
@@ -93,7 +93,7 @@ public static class SigningKeys
             {
                 throw new OciException(ErrorCodes.VerificationKeyUnreadable, $"{what} is not an EC public key (RSA and other kinds are not cosign key signatures): {ex.Message}", ex);
             }
-            CheckP256(ecdsa, what, "public key");
+            CheckP256(ecdsa, what, "public key", ErrorCodes.VerificationKeyUnreadable);
             return ecdsa;
         }
         catch
@@ -143,11 +143,11 @@ public static class SigningKeys
         }
     }
 
-    private static void CheckP256(ECDsa ecdsa, string path, string what)
+    private static void CheckP256(ECDsa ecdsa, string path, string what, string code)
     {
         var curve = ecdsa.ExportParameters(false).Curve;
         if (curve.Oid?.Value != P256Oid && curve.Oid?.FriendlyName is not ("nistP256" or "ECDSA_P256" or "secp256r1"))
-            throw new OciException(ErrorCodes.SigningKeyType,
+            throw new OciException(code,
                 $"The {what} {path} is on curve {curve.Oid?.FriendlyName ?? curve.Oid?.Value ?? "(explicit parameters)"}; cosign key signatures need P-256 (prime256v1). " +
                 "Make one with openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256");
     }

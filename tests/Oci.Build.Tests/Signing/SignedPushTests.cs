@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Oci.Build.Archives;
 using Oci.Build.Bundles;
 using Oci.Build.Graph;
 using Oci.Build.Oci;
@@ -290,6 +291,30 @@ public sealed class SignedPushTests(SignedRegistries fixture) : IClassFixture<Si
         var carried = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/team/signed-shop@{root.Digest}",
             remap: $"{fixture.Build.Host}/team/signed-shop={fixture.Build.Host}/team/bundled-app");
         Assert.True(carried.ExitCode == 0, carried.Output);
+    }
+
+    [Fact]
+    public void Signatures_travel_in_a_thick_archive_and_verify_after_import_with_the_identity_remapped()
+    {
+        using var signer = SigningKeys.Open(Keys.Pkcs8, "/");
+        var root = Root(fixture.Push("team/archived-app", signer, "1.0"));
+        var image = new CnabImage
+        {
+            Image = $"{fixture.Build.Host}/team/archived-app:1.0@{root.Digest}", ContentDigest = root.Digest.ToString(), Size = root.Size, MediaType = root.MediaType,
+        };
+        var bundle = new CnabBundle { Name = "archived", Version = "1.0.0", InvocationImages = [image], Images = new Dictionary<string, CnabImage> { ["app"] = image } };
+        var archive = fixture.Harness.Combine("release.tar");
+        using (var registries = new RegistryImages(fixture.Harness.Settings, fixture.Harness.Log, null, fixture.Build.Host))
+            ThickArchiveWriter.Write(new ThickArchiveRequest
+            {
+                ArchivePath = archive, Bundle = bundle, Images = ThickArchiveWriter.ImagesOf(bundle, new BundleImageSourceMap()),
+            }, registries.OpenSource, fixture.Harness.Log);
+        new ThickArchiveImporter(fixture.Harness.Settings, fixture.Harness.Log).Import(new ImportRequest
+        {
+            ArchivePath = archive, Target = RelocationTarget.Parse($"{fixture.Site.Host}/site-c"), MappingPath = fixture.Harness.Combine("site-c-mapping.json"),
+        });
+        var accepted = CosignCheck.Verify(Keys.Public, $"{fixture.Site.Host}/site-c/team/archived-app:1.0", remap: $"{fixture.Site.Host}/site-c={fixture.Build.Host}");
+        Assert.True(accepted.ExitCode == 0, accepted.Output);
     }
 
     [Fact]

@@ -19,6 +19,7 @@ public sealed class SigningKeyFiles : IDisposable
         OpenSsl("pkcs8", "-topk8", "-in", Pkcs8, "-v2", "aes-256-cbc", "-passout", "pass:" + Password, "-out", Encrypted);
         OpenSsl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", Rsa);
         OpenSsl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384", "-out", P384);
+        OpenSsl("pkey", "-in", P384, "-pubout", "-out", P384Public);
     }
 
     public string Pkcs8 => _root.Combine("cosign.key");
@@ -30,6 +31,7 @@ public sealed class SigningKeyFiles : IDisposable
     public string Encrypted => _root.Combine("encrypted.key");
     public string Rsa => _root.Combine("rsa.key");
     public string P384 => _root.Combine("p384.key");
+    public string P384Public => _root.Combine("p384.pub");
     public string Combine(params string[] parts) => _root.Combine(parts);
 
     /// <summary>

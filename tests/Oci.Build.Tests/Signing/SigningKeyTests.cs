@@ -73,6 +73,7 @@ public sealed class SigningKeyTests(SigningKeyFiles keys) : IClassFixture<Signin
             Environment.SetEnvironmentVariable(SigningKeys.PasswordVariable, null);
         }
         Assert.Equal(ErrorCodes.VerificationKeyUnreadable, Code(() => SigningKeys.ReadPublicKey(keys.Pkcs8)));
+        Assert.Equal(ErrorCodes.VerificationKeyUnreadable, Code(() => SigningKeys.ReadPublicKey(keys.P384Public)));
         Assert.Equal(ErrorCodes.SignerFailed, Code(() => SigningKeys.Open("provider:not-installed-anywhere", "/")));
         Assert.Equal(ErrorCodes.SignerFailed, Code(() => SigningKeys.Open("provider:bad/name", "/")));
     }
