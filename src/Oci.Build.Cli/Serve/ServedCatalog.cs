@@ -66,13 +66,20 @@ public sealed partial class ServedCatalog : IDisposable
                 catalog._sources.Add(image);
                 var own = location.Repository ?? DefaultRepository(image.Path);
                 var graphs = new Dictionary<Digest, ImageGraph>();
-                foreach (var entry in image.Index.Manifests)
+                // Attached objects (signatures, the referrers tag) are served with their image, in its repository, under
+                // their own tags, as a registry holds them: not as images of the location's own repository.
+                foreach (var entry in AttachedObjects.Images(image.Index))
                 {
                     var (repository, tag) = Name(entry.Annotation(AnnotationKeys.RefName), own, image.Path);
                     if (prefix is not null) repository = $"{prefix}/{repository}";
                     if (!graphs.TryGetValue(entry.Digest, out var graph))
                         graphs[entry.Digest] = graph = await ImageWalker.WalkAsync(image.Source, [entry with { Annotations = null }], cancellationToken).ConfigureAwait(false);
                     catalog.Add(repository, tag, entry, graph, image.Source);
+                    foreach (var attached in await AttachedObjects.FindAsync(image.Source, graph, cancellationToken).ConfigureAwait(false))
+                    {
+                        var attachedGraph = await ImageWalker.WalkAsync(image.Source, [attached.Descriptor], cancellationToken).ConfigureAwait(false);
+                        catalog.Add(repository, attached.Tags[0], attached.Descriptor, attachedGraph, image.Source);
+                    }
                 }
             }
             if (catalog.Repositories.Count == 0)

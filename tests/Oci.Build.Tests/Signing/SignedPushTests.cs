@@ -342,6 +342,26 @@ public sealed class SignedPushTests(SignedRegistries fixture) : IClassFixture<Si
     }
 
     /// <summary>curl's output (ProcessRunner collects it by lines, so its line ends are not significant here).</summary>
+    [Fact]
+    public void Dotnet_oci_serve_serves_a_signature_carried_in_a_thick_archive_in_its_image_repository_and_it_verifies_there()
+    {
+        using var signer = SigningKeys.Open(Keys.Pkcs8, "/");
+        var root = Root(fixture.Push("team/served", signer, "1.0"));
+        var archive = fixture.Harness.Combine("served.cnab.tar");
+        var exported = DotnetOci.Run("export", "--image", $"{fixture.Build.Host}/team/served:1.0", "-o", archive);
+        Assert.True(exported.Exit == 0, exported.Output);
+
+        // The image is served under its original repository (from its full name in the archive); its signature, named
+        // by cosign's tag alone, must be served there too, not in the repository named after the archive file.
+        using var serve = new Serve.ServeProcess(archive);
+        Assert.Equal("""{"repositories":["team/served"]}""", Curl("-s", $"http://{serve.Host}/v2/_catalog"));
+        Assert.Contains(AttachedObjects.SignatureTag(root.Digest), Curl("-s", $"http://{serve.Host}/v2/team/served/tags/list"));
+        var accepted = CosignCheck.Verify(Keys.Public, $"{serve.Host}/team/served:1.0", remap: $"{serve.Host}={fixture.Build.Host}");
+        Assert.True(accepted.ExitCode == 0, accepted.Output);
+        var otherKey = CosignCheck.Verify(Keys.OtherPublic, $"{serve.Host}/team/served:1.0", remap: $"{serve.Host}={fixture.Build.Host}");
+        Assert.NotEqual(0, otherKey.ExitCode);
+    }
+
     private static string Curl(params string[] arguments) => ProcessRunner.Run("curl", arguments).StandardOutput.TrimEnd('\n');
 
     private RegistryClient Client(RegistryServer server)
