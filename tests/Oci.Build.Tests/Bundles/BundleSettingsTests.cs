@@ -39,7 +39,7 @@ public sealed class BundleSettingsFixture : IDisposable
     }
 }
 
-[Collection("Publish")]
+[Collection("Release publishes")]
 public sealed class BundleSettingsTests(BundleSettingsFixture fixture) : IClassFixture<BundleSettingsFixture>
 {
     private static string Sha256(byte[] bytes) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));

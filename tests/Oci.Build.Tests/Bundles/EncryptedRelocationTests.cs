@@ -9,7 +9,7 @@ namespace Oci.Build.Tests.Bundles;
 /// An encrypted app in a bundle pushed to a registry, relocated on its own afterwards with -t:OciRelocate (no keys
 /// involved): the relocated image keeps its digest and skopeo still decrypts it with the recipient's key.
 /// </summary>
-[Collection("Publish")]
+[Collection("Release publishes")]
 public sealed class EncryptedRelocationTests
 {
     [Fact]

@@ -9,7 +9,7 @@ using Oci.Build.Tests.Infrastructure;
 namespace Oci.Build.Tests.Bundles;
 
 /// <summary>The release: one `dotnet publish` of samples/AirGapRelease builds every app's image and one bundle.</summary>
-[Collection("Publish")]
+[Collection("Release publishes")]
 public sealed partial class ReleaseBundleTests(PublishedRelease release) : IClassFixture<PublishedRelease>
 {
     private static string Sha256File(string path) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));

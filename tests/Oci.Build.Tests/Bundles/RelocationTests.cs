@@ -88,7 +88,7 @@ public sealed class RelocatedRelease : IDisposable
     }
 }
 
-[Collection("Publish")]
+[Collection("Release publishes")]
 public sealed partial class RelocationTests(RelocatedRelease release) : IClassFixture<RelocatedRelease>
 {
     [Fact]

@@ -12,7 +12,7 @@ namespace Oci.Build.Tests.Docs;
 /// registry (docker-registry, anonymous, plain HTTP on loopback) in <c>$REGISTRY</c> (<c>127.0.0.1:PORT</c>), started for
 /// that page and stopped after it. See docs/README.md.
 /// </summary>
-[Collection("Publish")]
+[Collection("Docs")]
 public sealed class DocsCommandTests
 {
     public static TheoryData<string> PagesWithCommands()

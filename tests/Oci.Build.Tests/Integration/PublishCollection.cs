@@ -1,8 +1,19 @@
 namespace Oci.Build.Tests.Integration;
 
 /// <summary>
-/// Tests that run `dotnet publish` share this collection so they run one at a time: each publish uses both cores,
-/// and they build the same task project from source.
+/// Tests that run `dotnet publish` of the samples are spread over three collections, each running its tests one at a
+/// time, so that at most three publishes share the machine (xunit.runner.json: three threads). Every publish uses both
+/// cores in its compile phases but waits on processes, registries and disk in between, so three streams finish the
+/// suite much sooner than one without overloading it. The task assembly they all build from source is built once before
+/// the first of them (<see cref="Infrastructure.SampleProject"/>), so concurrent publishes only read it.
 /// </summary>
 [CollectionDefinition("Publish")]
 public sealed class PublishCollection;
+
+/// <summary>Publishes of the release sample (bundles, relocation, thick archives): see <see cref="PublishCollection"/>.</summary>
+[CollectionDefinition("Release publishes")]
+public sealed class ReleasePublishCollection;
+
+/// <summary>The documented commands (each page in its own copy of the repository): see <see cref="PublishCollection"/>.</summary>
+[CollectionDefinition("Docs")]
+public sealed class DocsCollection;
