@@ -13,7 +13,7 @@ namespace Oci.Build.Tests.Docs;
 /// that page and stopped after it. See docs/README.md.
 /// </summary>
 [Collection("Docs")]
-public sealed class DocsCommandTests
+public sealed class DocsCommandTests(DocsRepositoryCopy copy) : IClassFixture<DocsRepositoryCopy>
 {
     public static TheoryData<string> PagesWithCommands()
     {
@@ -29,8 +29,7 @@ public sealed class DocsCommandTests
         var blocks = Blocks(Path.Combine(RepoPaths.Root, page));
         using var scratch = new TempDirectory("docs");
         using var registry = new Registry.Support.RegistryServer();
-        var root = scratch.Combine("repo");
-        CopyRepository(root);
+        var root = copy.Reset();
         var script = new StringBuilder("set -euo pipefail\n");
         foreach (var (block, index) in blocks.Select((b, i) => (b, i)))
             script.Append($"echo '--- {page} block {index + 1}'\ncd \"{root}\"\n{block}\n");
@@ -102,19 +101,55 @@ public sealed class DocsCommandTests
         }
         return blocks;
     }
+}
 
-    /// <summary>The files git knows (tracked, or new and not ignored): no bin/obj, no local state.</summary>
-    private static void CopyRepository(string destination)
+/// <summary>
+/// The scratch copy of the repository the pages run in: the files git knows (tracked, or new and not ignored), put back
+/// exactly before every page, everything else removed, except the build output of src/ (each project's bin/ and obj/).
+/// Those are a pure cache of the sources beside them: keeping them spares every page compiling the engine, the tasks and
+/// the CLI again, while the samples, keys and outputs a page makes are gone before the next one.
+/// </summary>
+public sealed class DocsRepositoryCopy : IDisposable
+{
+    private readonly TempDirectory _scratch = new("docs-repo");
+
+    private string Root => _scratch.Combine("repo");
+
+    /// <returns>The root of the copy, as a fresh clone would look (plus src/'s build output).</returns>
+    public string Reset()
     {
         var files = ProcessRunner.Run("git", ["ls-files", "-co", "--exclude-standard", "-z"], RepoPaths.Root).EnsureSuccess("git ls-files").StandardOutput
-            .Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            .Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Where(f => File.Exists(Path.Combine(RepoPaths.Root, f))) // deleted in the work tree
+            .ToHashSet(StringComparer.Ordinal);
+        Directory.CreateDirectory(Root);
+        foreach (var existing in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories).ToList())
+        {
+            var relative = Path.GetRelativePath(Root, existing);
+            if (!files.Contains(relative) && !IsSourceBuildOutput(relative)) File.Delete(existing);
+        }
+        foreach (var directory in Directory.EnumerateDirectories(Root, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).ToList())
+        {
+            if (!Directory.EnumerateFileSystemEntries(directory).Any()) Directory.Delete(directory);
+        }
         foreach (var file in files)
         {
             var source = Path.Combine(RepoPaths.Root, file);
-            if (!File.Exists(source)) continue; // deleted in the work tree
-            var target = Path.Combine(destination, file);
+            var target = Path.Combine(Root, file);
+            // Unchanged files stay untouched, so their timestamps (and the build output's up-to-date checks) hold.
+            if (File.Exists(target) && new FileInfo(target).Length == new FileInfo(source).Length && File.ReadAllBytes(target).AsSpan().SequenceEqual(File.ReadAllBytes(source))) continue;
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(source, target);
+            File.Copy(source, target, overwrite: true);
         }
+        return Root;
     }
+
+    /// <summary>src/PROJECT/bin/... or src/PROJECT/obj/...</summary>
+    private static bool IsSourceBuildOutput(string relative)
+    {
+        var parts = relative.Split(Path.DirectorySeparatorChar);
+        return parts.Length > 3 && parts[0] == "src" && parts[2] is "bin" or "obj";
+    }
+
+    public void Dispose() => _scratch.Dispose();
 }
