@@ -41,9 +41,7 @@ public abstract record Fault
 /// </summary>
 public sealed class FaultProxy : IDisposable
 {
-    private readonly TcpListener _listener;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly LoopbackTcpServer _server;
     private readonly HttpClient _upstream;
     private readonly string _upstreamHost;
     private int _requests;
@@ -56,13 +54,10 @@ public sealed class FaultProxy : IDisposable
         {
             Timeout = TimeSpan.FromMinutes(2),
         };
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _loop = Task.Run(ServeAsync);
+        _server = new LoopbackTcpServer(HandleAsync);
     }
 
-    public int Port { get; }
+    public int Port => _server.Port;
 
     /// <summary><c>127.0.0.1:PORT</c>, the address the engine is given instead of the registry's.</summary>
     public string Host => $"127.0.0.1:{Port}";
@@ -77,23 +72,6 @@ public sealed class FaultProxy : IDisposable
     public long ErrorBodyBytesSent => Interlocked.Read(ref _errorBodyBytes);
 
     public string Describe() => string.Join("\n", Exchanges);
-
-    private async Task ServeAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            _ = Task.Run(() => HandleAsync(client));
-        }
-    }
 
     private async Task HandleAsync(TcpClient client)
     {
@@ -123,16 +101,16 @@ public sealed class FaultProxy : IDisposable
                     return;
                 case Fault.Hang:
                     Exchanges.Enqueue($"{label} -> no answer (injected)");
-                    try { while (await stream.ReadAsync(new byte[1], _stop.Token) > 0) { } } catch (Exception) { }
+                    try { while (await stream.ReadAsync(new byte[1], _server.Stopping) > 0) { } } catch (Exception) { }
                     Exchanges.Enqueue($"{label}: the client hung up");
                     return;
                 case Fault.HugeErrorBody huge:
                     Exchanges.Enqueue($"{label} -> 500 with a {huge.Size}-byte body (injected)");
                     await WriteHeadAsync(stream, 500, [("Content-Type", "application/json"), ("Content-Length", huge.Size.ToString())]);
                     var zeros = new byte[64 * 1024];
-                    for (long sent = 0; sent < huge.Size && !_stop.IsCancellationRequested; sent += zeros.Length)
+                    for (long sent = 0; sent < huge.Size && !_server.Stopping.IsCancellationRequested; sent += zeros.Length)
                     {
-                        await stream.WriteAsync(zeros, _stop.Token);
+                        await stream.WriteAsync(zeros, _server.Stopping);
                         Interlocked.Add(ref _errorBodyBytes, zeros.Length);
                     }
                     return;
@@ -146,8 +124,8 @@ public sealed class FaultProxy : IDisposable
                 if (!forward.Headers.TryAddWithoutValidation(name, value)) forward.Content?.Headers.TryAddWithoutValidation(name, value);
             }
             forward.Headers.Host = Host;
-            using var answer = await _upstream.SendAsync(forward, _stop.Token);
-            var content = await answer.Content.ReadAsByteArrayAsync(_stop.Token);
+            using var answer = await _upstream.SendAsync(forward, _server.Stopping);
+            var content = await answer.Content.ReadAsByteArrayAsync(_server.Stopping);
             var outHeaders = answer.Headers.Concat(answer.Content.Headers)
                 .Where(h => h.Key is not ("Connection" or "Transfer-Encoding" or "Content-Length" or "Keep-Alive"))
                 .SelectMany(h => h.Value.Select(v => (h.Key, v)))
@@ -178,7 +156,7 @@ public sealed class FaultProxy : IDisposable
                     await stream.WriteAsync(content.AsMemory(0, (int)Math.Min(stall.Bytes, content.Length)));
                     await stream.FlushAsync();
                     // Send nothing more; wait until the client gives up (or the test ends).
-                    try { while (await stream.ReadAsync(new byte[1], _stop.Token) > 0) { } } catch (Exception) { }
+                    try { while (await stream.ReadAsync(new byte[1], _server.Stopping) > 0) { } } catch (Exception) { }
                     return;
                 default:
                     await stream.WriteAsync(content);
@@ -263,9 +241,7 @@ public sealed class FaultProxy : IDisposable
 
     public void Dispose()
     {
-        _stop.Cancel();
-        _listener.Stop();
-        try { _loop.Wait(TimeSpan.FromSeconds(2)); } catch (AggregateException) { }
+        _server.Dispose();
         _upstream.Dispose();
     }
 }

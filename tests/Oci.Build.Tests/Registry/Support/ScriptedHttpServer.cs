@@ -34,45 +34,23 @@ public sealed record ScriptedResponse(int Status, byte[] Body, IReadOnlyDictiona
 /// </summary>
 public sealed class ScriptedHttpServer : IDisposable
 {
-    private readonly TcpListener _listener;
+    private readonly LoopbackTcpServer _server;
     private readonly Func<ScriptedRequest, ScriptedResponse> _handler;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
     private readonly X509Certificate2? _certificate;
 
     public ScriptedHttpServer(Func<ScriptedRequest, ScriptedResponse> handler, X509Certificate2? certificate = null)
     {
         _handler = handler;
         _certificate = certificate;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _loop = Task.Run(ServeAsync);
+        _server = new LoopbackTcpServer(HandleAsync);
     }
 
-    public int Port { get; }
+    public int Port => _server.Port;
 
     /// <summary><c>127.0.0.1:PORT</c>.</summary>
     public string Host => $"127.0.0.1:{Port}";
 
     public ConcurrentQueue<ScriptedRequest> Requests { get; } = new();
-
-    private async Task ServeAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            _ = Task.Run(() => HandleAsync(client));
-        }
-    }
 
     private async Task HandleAsync(TcpClient client)
     {
@@ -135,8 +113,6 @@ public sealed class ScriptedHttpServer : IDisposable
 
     public void Dispose()
     {
-        _stop.Cancel();
-        _listener.Stop();
-        try { _loop.Wait(TimeSpan.FromSeconds(2)); } catch (AggregateException) { }
+        _server.Dispose();
     }
 }
