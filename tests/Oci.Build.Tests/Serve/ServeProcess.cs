@@ -58,6 +58,17 @@ public sealed partial class ServeProcess : IDisposable
         get { lock (_error) return _error.ToString(); }
     }
 
+    /// <summary>
+    /// The server's log once a line satisfies <paramref name="logged"/>: it writes a request's line after answering it,
+    /// so a client can hold the answer before the line arrives. Bounded: the log as it is after 30 s.
+    /// </summary>
+    public string ErrorOnce(Func<string, bool> logged)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!Error.Split('\n').Any(logged) && DateTime.UtcNow < deadline) Thread.Sleep(50);
+        return Error;
+    }
+
     /// <summary>Resident memory now and at its peak (VmRSS, VmHWM of /proc/PID/status), in KiB.</summary>
     public (long Current, long Peak) Memory()
     {
