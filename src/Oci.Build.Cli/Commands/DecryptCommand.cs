@@ -68,7 +68,13 @@ public sealed class DecryptCommand : OciCommand
     /// </summary>
     private static void RefuseForeignOutput(string destination, bool force)
     {
-        if (force) return;
+        if (force)
+        {
+            // Asked for: the folder goes first, since the layout writer itself never writes into someone's data.
+            if (File.Exists(destination)) File.Delete(destination);
+            else if (Directory.Exists(destination) && !Layout.OciLayout.Exists(destination)) Directory.Delete(destination, recursive: true);
+            return;
+        }
         if (File.Exists(destination))
             throw new OciException(ErrorCodes.OutputNotOurs, $"The output '{destination}' is a file; decrypt writes a layout folder there and would delete it. Choose another -o, or pass --force.");
         if (!Directory.Exists(destination) || !Directory.EnumerateFileSystemEntries(destination).Any()) return;

@@ -30,13 +30,16 @@ public sealed class ImportCommand : OciCommand
 
     private readonly Option<int> _parallel = new("--parallel") { Description = "Blobs pushed at the same time (1-32).", HelpName = "N", DefaultValueFactory = _ => 4 };
 
-    public ImportCommand() : base("import", "Verify a thick archive, then push its images to a registry (a rerun resumes) and write the relocation map.")
+    private readonly TrustOptions _trust = new();
+
+    public ImportCommand() : base("import", "Verify a thick archive (and its signatures with --key or --policy), then push its images to a registry (a rerun resumes) and write the relocation map.")
     {
         Arguments.Add(_archive);
         Options.Add(_registry);
         Options.Add(_mapping);
         Options.Add(_flat);
         Options.Add(_parallel);
+        _trust.AddTo(this);
     }
 
     protected override Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
@@ -46,6 +49,7 @@ public sealed class ImportCommand : OciCommand
         if (parallel is < 1 or > 32) throw new UsageException("--parallel takes a number from 1 to 32.");
         var mapping = Path.GetFullPath(parse.GetRequiredValue(_mapping));
         var settings = new RegistrySettings { CacheDirectory = CacheDirectory() };
+        using var policy = _trust.Open(parse);
         ImportResult result;
         using (var progress = context.Progress("importing"))
         {
@@ -57,6 +61,7 @@ public sealed class ImportCommand : OciCommand
                 MappingPath = mapping,
                 Parallelism = parallel,
                 Progress = progress,
+                Policy = policy,
             }, cancellationToken);
         }
         var relocation = result.Relocation;

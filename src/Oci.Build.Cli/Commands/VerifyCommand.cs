@@ -17,16 +17,22 @@ public sealed class VerifyCommand : OciCommand
         Description = "The images: oci:DIR[:TAG], oci-archive:FILE[:TAG], a layout folder, or an archive file (a thick archive, its first part or its .parts.json).",
     };
 
-    public VerifyCommand() : base("verify", "Check every referenced blob's digest and size (and a thick archive's checksums and bundle); lists every problem, exits 1 if there is one.")
+    private readonly TrustOptions _trust = new();
+
+    public VerifyCommand() : base("verify", "Check every referenced blob's digest and size (and a thick archive's checksums, bundle and, with --key or --policy, signatures); lists every problem, exits 1 if there is one.")
     {
         Arguments.Add(_image);
+        _trust.AddTo(this);
     }
 
     protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
     {
+        using var policy = _trust.Open(context.Parse);
         using var source = ImageSource.Open(context.Parse.GetRequiredValue(_image));
         if (source.Source is ArchiveSource { IsThick: true } archive)
-            return VerifyThick(context, archive, cancellationToken);
+            return VerifyThick(context, archive, policy, cancellationToken);
+        if (policy is not null)
+            throw new UsageException("--key and --policy check thick archives here; check an image in a registry with skopeo and the same policy.json (docs/trust.md).");
         Verification result;
         using (var progress = context.Progress("verifying"))
             result = await ImageVerifier.VerifyAsync(source.Source, source.Entries, cancellationToken, progress);
@@ -49,9 +55,9 @@ public sealed class VerifyCommand : OciCommand
         return result.IsValid ? ExitCodes.Success : ExitCodes.Failed;
     }
 
-    private static int VerifyThick(CommandContext context, ArchiveSource archive, CancellationToken cancellationToken)
+    private static int VerifyThick(CommandContext context, ArchiveSource archive, Signing.SignaturePolicy? policy, CancellationToken cancellationToken)
     {
-        var report = ThickArchiveVerifier.Verify(archive, cancellationToken);
+        var report = ThickArchiveVerifier.Verify(archive, policy, null, cancellationToken);
         foreach (var problem in report.Problems)
             context.Error.WriteLine($"error {problem.Code}: {problem.Message}");
         context.Result(new JsonObject
@@ -59,15 +65,43 @@ public sealed class VerifyCommand : OciCommand
                 ["path"] = report.ArchivePath,
                 ["valid"] = report.IsValid,
                 ["thick"] = true,
+                ["signatures"] = policy is not null,
                 ["bundle"] = report.Bundle is { } bundle ? $"{bundle.Name} {bundle.Version}" : null,
                 ["images"] = report.Images,
                 ["files"] = report.Files,
                 ["bytes"] = report.Bytes,
                 ["problems"] = new JsonArray(report.Problems.Select(p => (JsonNode)new JsonObject { ["code"] = p.Code, ["message"] = p.Message }).ToArray()),
+                ["delta"] = report.Delta is { } delta ? new JsonObject
+                {
+                    ["baseline"] = delta.Baseline.Archive,
+                    ["baselineSha256"] = delta.Baseline.Sha256,
+                    ["expectedBytes"] = delta.ExpectedBytes,
+                    ["expected"] = new JsonArray(delta.Expected.Select(e => (JsonNode)new JsonObject
+                    {
+                        ["digest"] = e.Digest, ["size"] = e.Size, ["mediaType"] = e.MediaType,
+                        ["repositories"] = new JsonArray(e.Repositories.Select(r => (JsonNode)JsonValue.Create(r)!).ToArray()),
+                    }).ToArray()),
+                } : null,
             },
-            report.IsValid
-                ? $"verified {report.ArchivePath}: {report.Images} images, {report.Files} files ({ByteSize.Format(report.Bytes)}), checksums and bundle consistent"
-                : $"{report.Problems.Count} problem(s) in {report.ArchivePath}");
+            Lines(report, policy?.Description));
         return report.IsValid ? ExitCodes.Success : ExitCodes.Failed;
+    }
+
+    /// <summary>The summary, and for a delta what the site must already have (what import checks before pushing).</summary>
+    private static List<string> Lines(ArchiveVerification report, string? signaturesVerifiedWith)
+    {
+        var lines = new List<string>
+        {
+            report.IsValid
+                ? $"verified {report.ArchivePath}: {report.Images} images, {report.Files} files ({ByteSize.Format(report.Bytes)}), checksums and bundle consistent" +
+                    (signaturesVerifiedWith is null ? "" : $", signatures verified with {signaturesVerifiedWith}")
+                : $"{report.Problems.Count} problem(s) in {report.ArchivePath}",
+        };
+        if (report.Delta is { } delta)
+        {
+            lines.Add($"a delta of {(delta.Baseline.Archive.Length > 0 ? delta.Baseline.Archive : "a checksums.sha256")}: the site must already have {delta.Expected.Count} blobs ({ByteSize.Format(delta.ExpectedBytes)}):");
+            lines.AddRange(delta.Expected.Select(e => $"  needs {e.Digest} ({ByteSize.Format(e.Size)}) in {string.Join(", ", e.Repositories)}"));
+        }
+        return lines;
     }
 }

@@ -95,7 +95,8 @@ public sealed class ServeHost : IAsyncDisposable
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (IOException ex)
+            // A port in use comes as an IOException; an address on no interface of this machine as a SocketException.
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
             {
                 await app.DisposeAsync().ConfigureAwait(false);
                 throw new OciException(ErrorCodes.ListenFailed, $"Cannot listen on {settings.Listen}: {ex.Message}");

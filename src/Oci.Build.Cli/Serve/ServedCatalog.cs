@@ -50,6 +50,7 @@ public sealed record ServedLocation(string Spec, string? Repository)
 public sealed partial class ServedCatalog : IDisposable
 {
     private readonly List<IDisposable> _sources = [];
+    private readonly List<IImageSource> _layers = [];
 
     public SortedDictionary<string, ServedRepository> Repositories { get; } = new(StringComparer.Ordinal);
 
@@ -64,6 +65,8 @@ public sealed partial class ServedCatalog : IDisposable
             {
                 var image = ImageSource.Open(location.Spec);
                 catalog._sources.Add(image);
+                var blobSource = BlobSourceFor(image.Source, catalog._layers, location.Spec);
+                catalog._layers.Add(image.Source);
                 var own = location.Repository ?? DefaultRepository(image.Path);
                 var graphs = new Dictionary<Digest, ImageGraph>();
                 // Attached objects (signatures, the referrers tag) are served with their image, in its repository, under
@@ -74,11 +77,11 @@ public sealed partial class ServedCatalog : IDisposable
                     if (prefix is not null) repository = $"{prefix}/{repository}";
                     if (!graphs.TryGetValue(entry.Digest, out var graph))
                         graphs[entry.Digest] = graph = await ImageWalker.WalkAsync(image.Source, [entry with { Annotations = null }], cancellationToken).ConfigureAwait(false);
-                    catalog.Add(repository, tag, entry, graph, image.Source);
+                    catalog.Add(repository, tag, entry, graph, blobSource);
                     foreach (var attached in await AttachedObjects.FindAsync(image.Source, graph, cancellationToken).ConfigureAwait(false))
                     {
                         var attachedGraph = await ImageWalker.WalkAsync(image.Source, [attached.Descriptor], cancellationToken).ConfigureAwait(false);
-                        catalog.Add(repository, attached.Tags[0], attached.Descriptor, attachedGraph, image.Source);
+                        catalog.Add(repository, attached.Tags[0], attached.Descriptor, attachedGraph, blobSource);
                     }
                 }
             }
@@ -93,19 +96,55 @@ public sealed partial class ServedCatalog : IDisposable
         }
     }
 
-    private void Add(string name, string? tag, Descriptor root, ImageGraph graph, IImageSource source)
+    private void Add(string name, string? tag, Descriptor root, ImageGraph graph, Func<Descriptor, IImageSource> blobSource)
     {
         if (!Repositories.TryGetValue(name, out var repository)) Repositories[name] = repository = new ServedRepository(name);
+        var source = blobSource(root);
         if (tag is not null)
         {
-            if (repository.Tags.TryGetValue(tag, out var existing) && existing != root.Digest)
+            // A delta layered on earlier locations is the newer release: its tags win (a moved "latest"), not a conflict.
+            if (repository.Tags.TryGetValue(tag, out var existing) && existing != root.Digest && source is not DeltaLayer)
                 throw new OciException(ErrorCodes.ConflictingTag, $"{name}:{tag} names {existing} in one location and {root.Digest} in {source.Description}.");
             repository.Tags[tag] = root.Digest;
         }
         foreach (var document in graph.Documents)
             repository.Manifests.TryAdd(document.Descriptor.Digest, new ServedManifest(document.Descriptor with { Annotations = null, Platform = null }, document.Content));
         foreach (var blob in graph.Blobs)
-            repository.Blobs.TryAdd(blob.Descriptor.Digest, new ServedBlob(blob.Descriptor, source));
+            repository.Blobs.TryAdd(blob.Descriptor.Digest, new ServedBlob(blob.Descriptor, blobSource(blob.Descriptor)));
+    }
+
+    /// <summary>Marks the blob source of a delta location (its tags replace earlier ones).</summary>
+    private sealed class DeltaLayer(IImageSource inner) : IImageSource
+    {
+        public string Description => inner.Description;
+        public Task<Descriptor> ResolveAsync(string? reference, CancellationToken cancellationToken) => inner.ResolveAsync(reference, cancellationToken);
+        public Task<byte[]> ReadManifestAsync(Descriptor descriptor, CancellationToken cancellationToken) => inner.ReadManifestAsync(descriptor, cancellationToken);
+        public Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken) => inner.OpenBlobAsync(descriptor, cancellationToken);
+        public Task<bool> HasAsync(Descriptor descriptor, CancellationToken cancellationToken) => inner.HasAsync(descriptor, cancellationToken);
+        public string? TryGetBlobPath(Digest digest) => inner.TryGetBlobPath(digest);
+        public BlobFileRange? TryGetBlobRange(Digest digest) => inner.TryGetBlobRange(digest);
+        public void Dispose() { }
+    }
+
+    /// <summary>
+    /// Where a location's blobs are read: the location itself, except for a delta archive, whose left-out layers come
+    /// from the locations before it (the full archive and earlier deltas), the newest that has each. A blob in a delta
+    /// repository is still served only through repositories whose manifests reference it: layering adds bytes, not access.
+    /// </summary>
+    private static Func<Descriptor, IImageSource> BlobSourceFor(IImageSource source, IReadOnlyList<IImageSource> earlier, string spec)
+    {
+        if (source is not ArchiveSource { Delta: { } delta } archive) return _ => source;
+        var layer = new DeltaLayer(archive);
+        var lower = earlier.ToList();
+        return descriptor =>
+        {
+            if (delta.Find(descriptor.Digest) is null) return layer;
+            for (var i = lower.Count - 1; i >= 0; i--)
+                if (lower[i].HasAsync(descriptor, CancellationToken.None).GetAwaiter().GetResult()) return lower[i];
+            throw new OciException(ErrorCodes.DeltaServedWithoutBase,
+                $"{spec} is a delta of {(delta.Baseline.Archive.Length > 0 ? delta.Baseline.Archive : "an earlier archive")}: its blob {descriptor.Digest} is in no location before it. " +
+                "Serve the full archive first, then the deltas in order: dotnet oci serve FULL DELTA...");
+        };
     }
 
     /// <summary>

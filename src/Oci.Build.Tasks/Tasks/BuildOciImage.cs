@@ -125,7 +125,7 @@ public sealed class BuildOciImage : OciTask
                 "The image starts from scratch, which has no .NET runtime, but the app is framework-dependent: set ContainerBaseImage to an image with the runtime " +
                 "(e.g. mcr.microsoft.com/dotnet/runtime:10.0, or a local oci:/oci-archive: copy of it) or publish self-contained.");
 
-        var result = new ImagePublisher(this, [registries.Provider]).Publish(request);
+        var result = new ImagePublisher(this, [registries.Provider]).Publish(request, Cancellation);
         ManifestDigest = result.Manifest.Digest.ToString();
         var item = new TaskItem(result.Name);
         item.SetMetadata("ManifestDigest", ManifestDigest);

@@ -29,6 +29,11 @@ public sealed class WriteThickArchive : OciTask
     public string? HostsDirectory { get; set; }
     public string? NameDelegation { get; set; }
     public int Parallelism { get; set; } = 3;
+    /// <summary>ContainerSigningKey: signs checksums.sha256 and every image not signed already (see <see cref="ThickArchiveRequest.Signer"/>).</summary>
+    public string? SigningKey { get; set; }
+    public string? ProjectDirectory { get; set; }
+    /// <summary>ContainerArchiveBaseline: the previous archive, its .index.json or its checksums.sha256; the archive is then a delta.</summary>
+    public string? Baseline { get; set; }
 
     [Output] public ITaskItem? GeneratedThickArchive { get; private set; }
 
@@ -46,6 +51,7 @@ public sealed class WriteThickArchive : OciTask
         var partSize = NullIfEmpty(PartSize) is { } size ? ArchiveParts.ParseSize(size) : (long?)null;
         var settings = RegistryTaskSettings.Create(CacheDirectory, RegistriesConfig, HostsDirectory, NameDelegation);
         using var registries = new RegistryImages(settings, this, pushHost: null, pullHost: null);
+        using var signer = SigningTaskSettings.Open(SigningKey, ProjectDirectory);
         var result = ThickArchiveWriter.Write(new ThickArchiveRequest
         {
             ArchivePath = ArchivePath,
@@ -53,13 +59,18 @@ public sealed class WriteThickArchive : OciTask
             Images = ThickArchiveWriter.ImagesOf(bundle, sources),
             UnixTime = TimestampSetting.Resolve(SourceDateEpoch, Created).ToUnixTimeSeconds(),
             Compress = compress,
-            Tools = ToolPackages,
+            Tools = ThickArchiveWriter.ToolPackages(ToolPackages),
             Parallelism = Math.Clamp(Parallelism, 1, 16),
+            Signer = signer,
+            Baseline = NullIfEmpty(Baseline) is { } baseline ? ArchiveBaseline.Load(baseline, Cancellation) : null,
         }, registries.OpenSource, this, Cancellation);
         var item = new TaskItem(result.ArchivePath);
         item.SetMetadata("Digest", result.Digest.ToString());
         item.SetMetadata("Size", result.Size.ToString(System.Globalization.CultureInfo.InvariantCulture));
         item.SetMetadata("Images", result.Images.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        item.SetMetadata("IndexPath", result.IndexPath);
+        if (result.Delta is { } delta)
+            item.SetMetadata("ExpectedBlobs", delta.Expected.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (partSize is { } bytes)
         {
             var description = ArchiveParts.Split(result.ArchivePath, bytes);

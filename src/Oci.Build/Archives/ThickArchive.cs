@@ -9,8 +9,10 @@ namespace Oci.Build.Archives;
 /// ./bundle.json                  the canonical bundle
 /// ./relocation-mapping.json      each image of the bundle -> where it was when archived (digest pinned)
 /// ./checksums.sha256             every other file's sha256, in sha256sum's format
+/// ./checksums.sha256.sig         (when signed) base64 DER ECDSA-SHA256 signature of checksums.sha256 (cosign sign-blob's)
 /// ./artifacts/layout/...         an OCI layout with every image, each index entry named by its original reference
 /// ./tools/*.nupkg                (optional) the dotnet-oci tool package, to install it offline
+/// ./delta.json                   (a delta archive only) its baseline and the blobs it expects at the site (<see cref="DeltaRecord"/>)
 /// </code>
 /// An archive exported from images without a bundle has only the layout and the checksum file.
 /// </summary>
@@ -19,6 +21,8 @@ public static class ThickArchive
     public const string BundleFile = "bundle.json";
     public const string MappingFile = "relocation-mapping.json";
     public const string ChecksumFile = "checksums.sha256";
+    public const string ChecksumSignatureFile = "checksums.sha256.sig";
+    public const string DeltaFile = "delta.json";
     public const string LayoutDirectory = "artifacts/layout/";
     public const string ToolsDirectory = "tools/";
 
@@ -29,7 +33,7 @@ public static class ThickArchive
     /// <summary>Refuses a member that has no place in a thick archive (anything but the names above).</summary>
     public static void CheckName(string name, string archivePath)
     {
-        var allowed = name is BundleFile or MappingFile or ChecksumFile
+        var allowed = name is BundleFile or MappingFile or ChecksumFile or ChecksumSignatureFile or DeltaFile
             || (name.StartsWith(LayoutDirectory, StringComparison.Ordinal) && IsLayoutName(name[LayoutDirectory.Length..]))
             || (name.StartsWith(ToolsDirectory, StringComparison.Ordinal) && name.EndsWith(".nupkg", StringComparison.Ordinal)
                 && name[ToolsDirectory.Length..].All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'));

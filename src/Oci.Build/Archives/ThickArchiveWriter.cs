@@ -8,6 +8,7 @@ using Oci.Build.IO;
 using Oci.Build.Layers;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
+using Oci.Build.Signing;
 
 namespace Oci.Build.Archives;
 
@@ -24,12 +25,24 @@ public sealed record ThickArchiveRequest
     public long UnixTime { get; init; }
     /// <summary>Gzip the outer tar (<c>.tgz</c>); off by default: the layers are compressed already.</summary>
     public bool Compress { get; init; }
-    /// <summary>Files carried under <c>tools/</c> (the dotnet-oci tool package).</summary>
-    public IReadOnlyList<string> Tools { get; init; } = [];
+    /// <summary>Tool packages carried under <c>tools/</c> (the dotnet-oci tool package; see <see cref="ToolPackages"/>).</summary>
+    public IReadOnlyList<ToolPackage> Tools { get; init; } = [];
     public int Parallelism { get; init; } = 3;
+    /// <summary>
+    /// ContainerSigningKey: signs checksums.sha256 (<see cref="ThickArchive.ChecksumSignatureFile"/>) and every image
+    /// that comes without a signature, under the name it is archived as (images pushed signed bring their own).
+    /// </summary>
+    public IImageSigner? Signer { get; init; }
+    /// <summary>What the site already holds: the archive is then a delta, carrying only the layers the baseline lacks.</summary>
+    public ArchiveBaseline? Baseline { get; init; }
 }
 
-public sealed record ThickArchiveResult(string ArchivePath, long Size, Digest Digest, int Images, int Blobs, TimeSpan Elapsed);
+/// <param name="Delta">For a delta archive, what it expects at the site.</param>
+public sealed record ThickArchiveResult(string ArchivePath, long Size, Digest Digest, int Images, int Blobs, TimeSpan Elapsed, DeltaRecord? Delta = null)
+{
+    /// <summary>The index file written beside the archive (<see cref="ArchiveIndex"/>).</summary>
+    public string IndexPath => ArchiveIndex.PathFor(ArchivePath);
+}
 
 /// <summary>
 /// Writes a thick archive (<see cref="ThickArchive"/>). The images are gathered with the one copy engine into a staging
@@ -55,6 +68,19 @@ public static class ThickArchiveWriter
         return images;
     }
 
+    /// <summary>
+    /// The tool packages to carry, read and checked before anything is gathered (OCI5058 missing, OCI5059 not a tool
+    /// package, or two packages with one name): a bad package fails the build, not the site's install.
+    /// </summary>
+    public static IReadOnlyList<ToolPackage> ToolPackages(IEnumerable<string> paths)
+    {
+        var tools = paths.Distinct(StringComparer.Ordinal).Select(ToolPackage.Read).ToList();
+        foreach (var clash in tools.GroupBy(t => t.ArchiveName, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+            throw new OciException(ErrorCodes.ToolPackageDamaged,
+                $"Two tool packages are both {clash.Key} ({string.Join(", ", clash.Select(t => t.Path))}); carry one of them.");
+        return tools;
+    }
+
     public static ThickArchiveResult Write(ThickArchiveRequest request, Func<ImageLocation, IImageSource> openSource, IBuildLog log, CancellationToken cancellationToken = default)
     {
         var stopwatch = Stopwatch.StartNew();
@@ -67,30 +93,65 @@ public static class ThickArchiveWriter
             Directory.CreateDirectory(staging);
             var layout = Path.Combine(staging, "artifacts", "layout");
             var blobs = 0;
+            if (request.Bundle is not null) request.Baseline?.CheckBundle(request.Bundle.Name);
+            var leftOut = new Dictionary<Digest, (Descriptor Descriptor, SortedSet<string> Repositories)>();
             foreach (var image in request.Images)
             {
                 using var source = openSource(image.Source);
                 // Scratch space: blobs that are files of the build's own layout are linked in, not copied.
-                using var sink = new LayoutSink(layout, linkBlobs: true, keepExisting: true);
+                using var layoutSink = new LayoutSink(layout, linkBlobs: true, keepExisting: true);
+                var skipped = new System.Collections.Concurrent.ConcurrentDictionary<Digest, Descriptor>();
+                using var sink = request.Baseline is { } baseline
+                    ? new BaselineSink(layoutSink, LeaveOut(source, image, baseline, cancellationToken), skipped)
+                    : (IImageSink)layoutSink;
                 var copy = ImageCopier.CopyAsync(source, sink, [new CopyRoot(image.Descriptor with { Annotations = null }, [image.Reference])],
                     // Signatures and SBOM referrers of the image travel in the archive (and from it at import).
                     new CopyOptions { Parallelism = request.Parallelism, IncludeAttached = true }, cancellationToken).GetAwaiter().GetResult();
                 blobs += copy.Count(BlobOutcome.Uploaded) + copy.Count(BlobOutcome.Mounted);
                 log.Detail($"  archived {image.Reference} ({image.Descriptor.Digest}) from {source.Description}");
+                var repository = ImageReference.Parse(image.Reference).Name;
+                foreach (var (blob, descriptor) in skipped)
+                {
+                    if (!leftOut.TryGetValue(blob, out var entry)) leftOut[blob] = entry = (descriptor, new SortedSet<string>(StringComparer.Ordinal));
+                    entry.Repositories.Add(repository);
+                }
             }
             if (request.Images.Count == 0)
                 throw new OciException(ErrorCodes.InvalidThickArchive, "A thick archive needs at least one image.");
+            if (request.Signer is { } imageSigner) SignUnsignedImages(layout, request.Images, imageSigner, log, cancellationToken);
             if (request.Bundle is { } bundle)
             {
                 File.WriteAllBytes(Path.Combine(staging, ThickArchive.BundleFile), BundleJson.Serialize(bundle));
                 File.WriteAllBytes(Path.Combine(staging, ThickArchive.MappingFile), RelocationMapping.Serialize(bundle, AsArchived(request.Images)));
             }
+            DeltaRecord? delta = null;
+            if (request.Baseline is { } deltaBaseline)
+            {
+                // A layer left out for one image but carried for another is in the archive: only the rest is expected.
+                using var staged = new LayoutSink(layout, keepExisting: true);
+                delta = new DeltaRecord
+                {
+                    Baseline = deltaBaseline.Description,
+                    Expected = leftOut.Where(b => !staged.HasBlob(b.Key)).OrderBy(b => b.Key.ToString(), StringComparer.Ordinal).Select(b => new ExpectedBlob
+                    {
+                        Digest = b.Key.ToString(), Size = b.Value.Descriptor.Size, MediaType = b.Value.Descriptor.MediaType, Repositories = [.. b.Value.Repositories],
+                    }).ToList(),
+                };
+                File.WriteAllBytes(Path.Combine(staging, ThickArchive.DeltaFile), delta.Serialize());
+            }
             foreach (var tool in request.Tools)
             {
                 Directory.CreateDirectory(Path.Combine(staging, "tools"));
-                File.Copy(tool, Path.Combine(staging, "tools", Path.GetFileName(tool)));
+                File.Copy(tool.Path, Path.Combine(staging, "tools", tool.ArchiveName));
             }
             WriteChecksums(staging);
+            if (request.Signer is { } signer)
+            {
+                // cosign sign-blob's output: base64 of the DER signature, no newline (openssl dgst -verify takes the decoded DER).
+                var checksums = File.ReadAllBytes(Path.Combine(staging, ThickArchive.ChecksumFile));
+                File.WriteAllText(Path.Combine(staging, ThickArchive.ChecksumSignatureFile), Signatures.SignChecked(signer, checksums));
+                log.Detail($"  signed {ThickArchive.ChecksumFile} with {signer.Description}");
+            }
             Digest digest;
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             using (var output = new DigestingStream(file, leaveOpen: true))
@@ -107,10 +168,12 @@ public static class ThickArchiveWriter
                 }
                 digest = output.Digest; // measured as written: the archive is not read again
             }
-            AtomicDirectory.ReplaceFile(temp, archive);
-            var size = new FileInfo(archive).Length;
-            log.Info($"Thick archive {archive}: {request.Images.Count} images, {blobs} blobs, {ByteSize.Format(size)} ({digest}) in {stopwatch.Elapsed.TotalSeconds:F1} s");
-            return new ThickArchiveResult(archive, size, digest, request.Images.Count, blobs, stopwatch.Elapsed);
+            var size = new FileInfo(temp).Length;
+            WriteIndex(layout, request, delta, archive, digest, size, cancellationToken);
+            AtomicFile.ReplaceFile(temp, archive);
+            log.Info($"Thick archive {archive}: {request.Images.Count} images, {blobs} blobs, {ByteSize.Format(size)} ({digest}) in {stopwatch.Elapsed.TotalSeconds:F1} s" +
+                     (delta is null ? "" : $"; a delta of {request.Baseline!.Path}: expects {delta.Expected.Count} blobs ({ByteSize.Format(delta.ExpectedBytes)}) at the site"));
+            return new ThickArchiveResult(archive, size, digest, request.Images.Count, blobs, stopwatch.Elapsed, delta);
         }
         catch (IOException ex)
         {
@@ -120,6 +183,66 @@ public static class ThickArchiveWriter
         {
             File.Delete(temp);
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Signs each archived image that has no cosign signature in the staging layout (one read from local layouts, or pushed
+    /// unsigned), as a push with the key would: under its archived name, with its SBOM referrers. All signatures are made
+    /// (and checked) before the layout is rewritten.
+    /// </summary>
+    private static void SignUnsignedImages(string layout, IReadOnlyList<ArchiveImage> images, IImageSigner signer, IBuildLog log, CancellationToken cancellationToken)
+    {
+        var artifacts = new List<AttachedArtifact>();
+        using (IImageSource source = new LayoutSource(OciLayout.Open(layout)))
+        {
+            foreach (var image in images)
+            {
+                var root = image.Descriptor with { Annotations = null };
+                if (source.TryResolveTagAsync(AttachedObjects.SignatureTag(root.Digest), cancellationToken).GetAwaiter().GetResult() is not null) continue;
+                var reference = ImageReference.Parse(image.Reference);
+                artifacts.AddRange(ImageSigning.PrepareAsync(new SigningOptions(signer), source, reference.Name,
+                    [new CopyRoot(root, reference.Tag is { } tag ? [tag] : [])], cancellationToken).GetAwaiter().GetResult());
+                log.Detail($"  signed {reference.Name}@{root.Digest} with {signer.Description}");
+            }
+        }
+        if (artifacts.Count == 0) return;
+        using var sink = new LayoutSink(layout, linkBlobs: true, keepExisting: true);
+        foreach (var artifact in artifacts) artifact.PutAsync(sink, cancellationToken).GetAwaiter().GetResult();
+        sink.CommitAsync(cancellationToken).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// The layers of one image (and what is attached to it) the baseline holds in the image's repository. Configs,
+    /// manifests and indexes always travel: they are small, and they make the delta verifiable and servable on its own terms.
+    /// </summary>
+    private static HashSet<Digest> LeaveOut(IImageSource source, ArchiveImage image, ArchiveBaseline baseline, CancellationToken cancellationToken)
+    {
+        var root = image.Descriptor with { Annotations = null };
+        var graph = ImageWalker.WalkAsync(source, [root], cancellationToken).GetAwaiter().GetResult();
+        var attached = AttachedObjects.FindAsync(source, graph, cancellationToken).GetAwaiter().GetResult();
+        if (attached.Count > 0) graph = ImageWalker.WalkAsync(source, [root, .. attached.Select(a => a.Descriptor)], cancellationToken).GetAwaiter().GetResult();
+        var repository = ImageReference.Parse(image.Reference).Name;
+        return graph.Blobs.Where(b => b.Role != "config" && baseline.Covers(b.Descriptor.Digest, repository)).Select(b => b.Descriptor.Digest).ToHashSet();
+    }
+
+    /// <summary>ARCHIVE.index.json from the staged layout (what the archive holds), written before the archive replaces the old one.</summary>
+    private static void WriteIndex(string layout, ThickArchiveRequest request, DeltaRecord? delta, string archive, Digest digest, long size, CancellationToken cancellationToken)
+    {
+        var layoutIndex = OciLayout.Open(layout);
+        using var source = new LayoutSource(layoutIndex);
+        var index = ArchiveIndex.Build(source, layoutIndex.Index, request.Bundle is { } bundle ? new ArchiveBundleName(bundle.Name, bundle.Version) : null, delta,
+            Path.GetFileName(archive), digest.Hex, size, cancellationToken);
+        var path = ArchiveIndex.PathFor(archive);
+        var temp = path + $".{Guid.NewGuid():N}.tmp";
+        try
+        {
+            File.WriteAllBytes(temp, index.Serialize());
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
         }
     }
 

@@ -66,7 +66,7 @@ public static class BundleJson
         {
             Directory.CreateDirectory(directory);
             File.WriteAllBytes(temp, bytes);
-            AtomicDirectory.ReplaceFile(temp, path);
+            AtomicFile.ReplaceFile(temp, path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -62,22 +62,31 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
         int blobs = 0, mounted = 0, existed = 0;
         long sent = 0;
         using var registries = new RegistryImages(settings, log, pushHost: targetHost, pullHost: null);
-        ImageLocation? firstAtTarget = null;
-        foreach (var image in plan)
+        CopyResult CopyImage(RelocatedImage image, ImageLocation? firstAtTarget)
         {
             var from = request.Sources.For(image.Original, image.Source, image.Descriptor.Digest);
-            var to = new ImageLocation(ImageTransport.Registry, "", image.Tag, new ImageReference(image.Registry, image.Repository, image.Tag, null));
+            var to = Target(image);
             // From a registry, blobs are mounted from the source repository; from a layout or an archive, from the first
             // image already copied to the target, which shares base layers with the others (an app and the invocation image).
             var mountFrom = from.Transport == ImageTransport.Registry ? from : firstAtTarget;
             var result = Copy(registries, from, to, mountFrom, image, new CopyOptions { Parallelism = request.Parallelism, Progress = request.Progress, IncludeAttached = true }, cancellationToken);
-            firstAtTarget ??= to;
+            log.Info($"Relocated {image.Original} -> {image.Relocated}{(image.Tag is null ? "" : $" (tag {image.Tag})")}: " +
+                     $"{result.Count(BlobOutcome.Uploaded)} blobs sent, {result.Count(BlobOutcome.Mounted)} mounted, {result.Count(BlobOutcome.Existed)} already there");
+            return result;
+        }
+
+        // The first image alone (its blobs are then at the target to mount from), the others at the same time: most of their
+        // time is round trips (existence checks, mounts, manifests), which overlap instead of adding up.
+        var results = new List<CopyResult>();
+        if (plan.Count > 0) results.Add(CopyImage(plan[0], null));
+        var firstAtTarget = plan.Count > 0 ? Target(plan[0]) : null;
+        results.AddRange(Task.WhenAll(plan.Skip(1).Select(image => Task.Run(() => CopyImage(image, firstAtTarget), cancellationToken))).GetAwaiter().GetResult());
+        foreach (var result in results)
+        {
             blobs += result.Blobs.Count;
             mounted += result.Count(BlobOutcome.Mounted);
             existed += result.Count(BlobOutcome.Existed);
             sent += result.BytesSent;
-            log.Info($"Relocated {image.Original} -> {image.Relocated}{(image.Tag is null ? "" : $" (tag {image.Tag})")}: " +
-                     $"{result.Count(BlobOutcome.Uploaded)} blobs sent, {result.Count(BlobOutcome.Mounted)} mounted, {result.Count(BlobOutcome.Existed)} already there");
         }
 
         // The map is written only when everything it names is at the destination: check each relocated root there.
@@ -93,6 +102,9 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
                  $"({ByteSize.Format(sent)} sent, {mounted} mounted, {existed} already there) in {stopwatch.Elapsed.TotalSeconds:F1} s; map: {request.MappingPath}");
         return new RelocationResult(plan, blobs, sent, mounted, existed, stopwatch.Elapsed);
     }
+
+    private static ImageLocation Target(RelocatedImage image) =>
+        new(ImageTransport.Registry, "", image.Tag, new ImageReference(image.Registry, image.Repository, image.Tag, null));
 
     private static CopyResult Copy(RegistryImages registries, ImageLocation from, ImageLocation to, ImageLocation? mountFrom, RelocatedImage image, CopyOptions options,
         CancellationToken cancellationToken)

@@ -36,6 +36,11 @@ public sealed class ArchiveSource : IImageSource
 
     public bool IsThick => LayoutPrefix.Length > 0;
 
+    /// <summary>A delta archive's record of the blobs it leaves out (<see cref="DeltaRecord"/>); null for a full archive.</summary>
+    public DeltaRecord? Delta => (_delta ??= new Lazy<DeltaRecord?>(() => IsThick ? DeltaRecord.ReadFrom(this) : null)).Value;
+
+    private Lazy<DeltaRecord?>? _delta;
+
     public string Description => $"oci-archive:{Members.Path}";
 
     public static ArchiveSource Open(string archivePath)
@@ -101,7 +106,10 @@ public sealed class ArchiveSource : IImageSource
     public Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken)
     {
         if (!Members.Files.TryGetValue(BlobName(descriptor.Digest), out var range))
-            throw new OciException(ErrorCodes.InvalidLayout, $"Blob {descriptor.Digest} is referenced but missing from {Description}.");
+            throw Delta?.Find(descriptor.Digest) is not null
+                ? new OciException(ErrorCodes.DeltaBlobNotCarried,
+                    $"Blob {descriptor.Digest} is not carried by the delta archive {Description}: the site has it from the baseline. Import the delta into the registry that holds the baseline, or serve the delta with the full archive before it.")
+                : new OciException(ErrorCodes.InvalidLayout, $"Blob {descriptor.Digest} is referenced but missing from {Description}.");
         return Task.FromResult<Stream>(new VerifyingReadStream(Members.Open(range), descriptor.Digest, descriptor.Size, $"Blob {descriptor.Digest} in {Description}"));
     }
 

@@ -8,7 +8,7 @@ public sealed class ArchiveBaseImageProvider(string baseDirectory) : IBaseImageP
 {
     public bool Handles(string spec) => spec.StartsWith(ImageLocation.ArchivePrefix, StringComparison.Ordinal);
 
-    public BaseImage Resolve(string spec, Platform platform)
+    public BaseImage Resolve(string spec, Platform platform, CancellationToken cancellationToken = default)
     {
         var location = ImageLocation.Parse(spec, baseDirectory);
         var source = ArchiveSource.Open(location.Path);

@@ -8,7 +8,8 @@ public interface IBaseImageProvider
     /// <summary>True when <paramref name="spec"/> is of this provider's form (e.g. starts with <c>oci:</c>).</summary>
     bool Handles(string spec);
 
-    BaseImage Resolve(string spec, Platform platform);
+    /// <param name="cancellationToken">Stops a pull from a registry (Ctrl+C, MSBuild's cancel); local forms are quick.</param>
+    BaseImage Resolve(string spec, Platform platform, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -20,13 +21,13 @@ public sealed class BaseImageResolver(IEnumerable<IBaseImageProvider> providers)
 {
     private readonly IReadOnlyList<IBaseImageProvider> _providers = providers.ToList();
 
-    public BaseImage Resolve(string? spec, Platform platform)
+    public BaseImage Resolve(string? spec, Platform platform, CancellationToken cancellationToken = default)
     {
         var text = string.IsNullOrWhiteSpace(spec) ? "scratch" : spec.Trim();
         if (text == "scratch") return BaseImage.Scratch();
         foreach (var provider in _providers)
         {
-            if (provider.Handles(text)) return provider.Resolve(text, platform);
+            if (provider.Handles(text)) return provider.Resolve(text, platform, cancellationToken);
         }
         throw new OciException(ErrorCodes.InvalidBaseImage,
             $"ContainerBaseImage '{text}' is not understood: use scratch, oci:DIR[:TAG], oci-archive:FILE[:TAG] or registry/repository[:tag][@digest].");

@@ -11,7 +11,8 @@ namespace Oci.Build.Images;
 /// </summary>
 public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider>? extraProviders = null)
 {
-    public ImageResult Publish(ImagePublishRequest request)
+    /// <param name="cancellationToken">Stops the base image's pull and the layer building between layers; nothing is committed.</param>
+    public ImageResult Publish(ImagePublishRequest request, CancellationToken cancellationToken = default)
     {
         var stopwatch = Stopwatch.StartNew();
         CheckOutputPaths(request);
@@ -23,7 +24,7 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
             new ArchiveBaseImageProvider(request.BaseDirectory),
         };
         providers.AddRange(extraProviders ?? []);
-        using var baseImage = new BaseImageResolver(providers).Resolve(request.BaseImage, settings.Platform);
+        using var baseImage = new BaseImageResolver(providers).Resolve(request.BaseImage, settings.Platform, cancellationToken);
         log.Detail($"Base image: {request.BaseImage ?? "scratch"} ({baseImage.Layers.Count} layers{(baseImage.ManifestDescriptor is null ? "" : ", " + baseImage.ManifestDescriptor.Digest)})");
 
         var plan = PublishLayerPlanner.Plan(request.PublishDirectory, request.ClassifiedFiles, request.Layering, request.CustomLayers,
@@ -31,7 +32,9 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         plan = WritableDirectory.AddTo(plan, request.WritableDirectories, settings.WorkingDirectory ?? "/app");
         var builder = new LayerBuilder(new ContentStore(request.CacheDirectory), request.Compression,
             new TarSettings(settings.Created.ToUnixTimeSeconds()));
+        cancellationToken.ThrowIfCancellationRequested();
         var layers = builder.BuildAll(plan);
+        cancellationToken.ThrowIfCancellationRequested();
 
         var result = ImageBuilder.Build(baseImage, layers, settings, request.LayoutPath, request.LayoutIsScratch);
 

@@ -20,6 +20,9 @@ public static class ImageSummary
     public static void Write(string path, string name, string layoutPath, IReadOnlyList<string> layerNames, string? archivePath,
         IReadOnlyDictionary<Digest, IReadOnlyList<string>>? platformLayerNames = null)
     {
+        // Under the layout's lock: a publish of the same project running at the same time cannot commit its layout
+        // between this read and the write below, so the last summary written describes the layout that stays.
+        using var layoutLock = OutputLock.Acquire(layoutPath);
         var layout = OciLayout.Open(layoutPath);
         var tags = layout.Tags().ToList();
         var entry = layout.Index.Manifests[0];
@@ -42,9 +45,9 @@ public static class ImageSummary
         }
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp";
+        var temp = $"{full}.{Guid.NewGuid():N}.tmp";
         File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(summary, summary.GetType(), Options));
-        AtomicDirectory.ReplaceFile(temp, full);
+        AtomicFile.ReplaceFile(temp, full);
     }
 
     private static (ImageManifest Manifest, List<SummaryLayer> Layers) Layers(OciLayout layout, Descriptor entry, IReadOnlyList<string> layerNames)

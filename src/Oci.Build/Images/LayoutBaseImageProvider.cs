@@ -9,7 +9,7 @@ public sealed class LayoutBaseImageProvider(string baseDirectory) : IBaseImagePr
 {
     public bool Handles(string spec) => spec.StartsWith(ImageLocation.LayoutPrefix, StringComparison.Ordinal);
 
-    public BaseImage Resolve(string spec, Platform platform)
+    public BaseImage Resolve(string spec, Platform platform, CancellationToken cancellationToken = default)
     {
         var location = ImageLocation.Parse(spec, baseDirectory);
         return FromLayout(OciLayout.Open(location.Path), location.Reference, platform);

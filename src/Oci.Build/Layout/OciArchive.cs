@@ -45,7 +45,7 @@ public static class OciArchive
         {
             using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
                 LayerTarBuilder.Write(new LayerSpec("oci-archive", entries), output, new TarSettings(unixTime));
-            AtomicDirectory.ReplaceFile(temp, full);
+            AtomicFile.ReplaceFile(temp, full);
         }
         catch
         {
@@ -112,7 +112,7 @@ public static class OciArchive
                 }
             }
         }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException or OverflowException or ArgumentException or NotSupportedException)
         {
             throw new OciException(ErrorCodes.InvalidLayout, $"'{archivePath}' is not a readable tar archive: {ex.Message}", ex);
         }

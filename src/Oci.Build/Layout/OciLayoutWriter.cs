@@ -5,27 +5,37 @@ using Oci.Build.Oci;
 namespace Oci.Build.Layout;
 
 /// <summary>
-/// Writes an OCI image layout atomically: everything goes into a private staging directory beside the destination, and
-/// only <see cref="Commit"/> swaps it into place. A failure at any point leaves the previous layout untouched, and the
-/// new layout holds exactly the blobs that were added (no stale blobs from earlier writes).
+/// Writes an OCI image layout so that a reader, another writer or a kill at any moment never finds it half-written.
+/// <c>index.json</c> is the commit point: blobs are content-addressed files written first (each a temp file renamed
+/// into place), then <see cref="Commit"/> renames a new <c>index.json</c> over the old one, and only then are blobs the
+/// new index no longer needs removed. A failure before that leaves the previous layout as it was (blobs this writer
+/// added are removed again). A new destination is written in a staging folder beside it and renamed into place whole.
+/// Writers of one destination take turns (<see cref="OutputLock"/>), so two publishes of one project both finish and
+/// the layout is the last one's. A folder that is not a layout (and not empty) is someone's data: it is refused.
 /// </summary>
 public sealed class OciLayoutWriter : IDisposable
 {
     private readonly ConcurrentDictionary<Digest, bool> _blobs = new();
-    private bool _committed;
-
+    private readonly ConcurrentBag<string> _added = new();
+    private readonly OutputLock _lock;
+    private readonly bool _inPlace;
     private readonly bool _linkTrustedBlobs;
+    private bool _committed;
+    private bool _disposed;
 
-    private OciLayoutWriter(string destination, string staging, bool linkTrustedBlobs)
+    private OciLayoutWriter(string destination, string root, bool inPlace, bool linkTrustedBlobs, OutputLock outputLock)
     {
         Destination = destination;
-        StagingRoot = staging;
+        Root = root;
+        _inPlace = inPlace;
         _linkTrustedBlobs = linkTrustedBlobs;
+        _lock = outputLock;
     }
 
     public string Destination { get; }
 
-    public string StagingRoot { get; }
+    /// <summary>Where blobs go before the commit: the destination itself, or a staging folder when it did not exist.</summary>
+    private string Root { get; }
 
     /// <param name="linkTrustedBlobs">
     /// Hard-link blobs added with <see cref="AddTrustedBlobFile"/> instead of copying them. Only for layouts that are the
@@ -37,9 +47,28 @@ public sealed class OciLayoutWriter : IDisposable
         var full = Path.GetFullPath(destination).TrimEnd(Path.DirectorySeparatorChar);
         var parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);
-        var staging = Path.Combine(parent, $".{Path.GetFileName(full)}.staging-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(staging);
-        return new OciLayoutWriter(full, staging, linkTrustedBlobs);
+        var outputLock = OutputLock.Acquire(full);
+        try
+        {
+            if (File.Exists(full))
+                throw new OciException(ErrorCodes.LayoutOutputNotOurs, $"The layout output '{full}' is a file; an OCI image layout is a folder. Choose another path.");
+            if (Directory.Exists(full))
+            {
+                if (!File.Exists(Path.Combine(full, OciLayout.LayoutFileName)) && Directory.EnumerateFileSystemEntries(full).Any())
+                    throw new OciException(ErrorCodes.LayoutOutputNotOurs,
+                        $"The layout output '{full}' is a folder with other files in it, not an OCI image layout; writing a layout there would mix " +
+                        "the image with someone's data. Choose a new or empty folder.");
+                return new OciLayoutWriter(full, full, inPlace: true, linkTrustedBlobs, outputLock);
+            }
+            var staging = Path.Combine(parent, $".{Path.GetFileName(full)}.staging-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(staging);
+            return new OciLayoutWriter(full, staging, inPlace: false, linkTrustedBlobs, outputLock);
+        }
+        catch
+        {
+            outputLock.Dispose();
+            throw;
+        }
     }
 
     public bool HasBlob(Digest digest) => _blobs.ContainsKey(digest);
@@ -53,9 +82,10 @@ public sealed class OciLayoutWriter : IDisposable
         var descriptor = new Descriptor { MediaType = mediaType, Digest = Digest.Of(content), Size = content.Length };
         if (_blobs.TryAdd(descriptor.Digest, true))
         {
-            var path = PrepareBlobPath(descriptor.Digest);
-            using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
-            file.Write(content);
+            var temp = NewTempFile(descriptor.Digest);
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+                file.Write(content);
+            Place(temp, descriptor.Digest);
         }
         return descriptor;
     }
@@ -67,9 +97,10 @@ public sealed class OciLayoutWriter : IDisposable
         var length = new FileInfo(sourcePath).Length;
         if (length != descriptor.Size)
             throw new OciException(ErrorCodes.DigestMismatch, $"Cached blob '{sourcePath}' is {length} bytes, expected {descriptor.Size}; delete the cache directory and publish again.");
-        var target = PrepareBlobPath(descriptor.Digest);
-        if (!_linkTrustedBlobs || !HardLink.TryCreate(sourcePath, target))
-            File.Copy(sourcePath, target);
+        var temp = NewTempFile(descriptor.Digest);
+        if (!_linkTrustedBlobs || !HardLink.TryCreate(sourcePath, temp))
+            File.Copy(sourcePath, temp);
+        Place(temp, descriptor.Digest);
     }
 
     /// <summary>Streams a blob from <paramref name="source"/>, verifying its digest and size on the way; nothing is kept on a mismatch.</summary>
@@ -87,35 +118,43 @@ public sealed class OciLayoutWriter : IDisposable
     public bool WriteBlob(Descriptor descriptor, Stream verifiedInput)
     {
         if (!_blobs.TryAdd(descriptor.Digest, true)) return false;
-        var path = PrepareBlobPath(descriptor.Digest);
+        var temp = NewTempFile(descriptor.Digest);
         try
         {
-            using var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-            verifiedInput.CopyTo(output, 1 << 17);
-            if (output.Length != descriptor.Size)
-                throw new OciException(ErrorCodes.DigestMismatch, $"Blob {descriptor.Digest} is {output.Length} bytes, expected {descriptor.Size}.");
+            using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                verifiedInput.CopyTo(output, 1 << 17);
+                if (output.Length != descriptor.Size)
+                    throw new OciException(ErrorCodes.DigestMismatch, $"Blob {descriptor.Digest} is {output.Length} bytes, expected {descriptor.Size}.");
+            }
+            Place(temp, descriptor.Digest);
         }
         catch
         {
             _blobs.TryRemove(descriptor.Digest, out _);
-            File.Delete(path);
+            File.Delete(temp);
             throw;
         }
         return true;
     }
 
     /// <summary>
-    /// Carries a blob of the layout being replaced into the new one (a hard link where the file system allows), so
-    /// updating a layout keeps its other images without copying them.
+    /// Keeps a blob of the layout being updated (or carries one from another layout, as a hard link where the file
+    /// system allows), so updating a layout keeps its other images without copying them.
     /// </summary>
     public void LinkExistingBlob(string file, Digest digest)
     {
         if (!_blobs.TryAdd(digest, true)) return;
-        var target = PrepareBlobPath(digest);
-        if (!HardLink.TryCreate(file, target)) File.Copy(file, target);
+        if (Path.GetFullPath(file) == BlobPath(digest)) return;   // already in place: nothing to write
+        var temp = NewTempFile(digest);
+        if (!HardLink.TryCreate(file, temp)) File.Copy(file, temp);
+        Place(temp, digest);
     }
 
-    /// <summary>Writes <c>oci-layout</c> and <c>index.json</c>, then replaces the destination with the staged layout.</summary>
+    /// <summary>
+    /// Writes <c>oci-layout</c> and then <c>index.json</c> (the commit point, one rename), then removes blobs the new index
+    /// does not keep. For a new destination, the staged layout is renamed into place whole.
+    /// </summary>
     public void Commit(ImageIndex index)
     {
         foreach (var manifest in index.Manifests)
@@ -123,22 +162,76 @@ public sealed class OciLayoutWriter : IDisposable
             if (!_blobs.ContainsKey(manifest.Digest))
                 throw new InvalidOperationException($"index.json names {manifest.Digest}, which was not written to the layout.");
         }
-        File.WriteAllText(Path.Combine(StagingRoot, OciLayout.LayoutFileName), $"{{\"imageLayoutVersion\":\"{MediaTypes.OciLayoutVersion}\"}}");
-        File.WriteAllBytes(Path.Combine(StagingRoot, OciLayout.IndexFileName), OciJson.Serialize(index));
-        AtomicDirectory.Replace(StagingRoot, Destination);
+        WriteFileAtomically(OciLayout.LayoutFileName, System.Text.Encoding.UTF8.GetBytes($"{{\"imageLayoutVersion\":\"{MediaTypes.OciLayoutVersion}\"}}"));
+        WriteFileAtomically(OciLayout.IndexFileName, OciJson.Serialize(index));
+        if (_inPlace) RemoveUnkeptBlobs();
+        else Directory.Move(Root, Destination);
         _committed = true;
     }
 
     public void Dispose()
     {
-        if (!_committed && Directory.Exists(StagingRoot))
-            Directory.Delete(StagingRoot, recursive: true);
+        if (_disposed) return;
+        _disposed = true;
+        try
+        {
+            if (_committed) return;
+            // Nothing was committed: the previous layout (if any) is still what index.json names.
+            if (!_inPlace)
+            {
+                if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
+            }
+            else
+            {
+                foreach (var file in _added) File.Delete(file);
+            }
+        }
+        finally
+        {
+            _lock.Dispose();
+        }
     }
 
-    private string PrepareBlobPath(Digest digest)
+    private string BlobPath(Digest digest) => Path.Combine(Root, OciLayout.BlobsDirectoryName, digest.Algorithm, digest.Hex);
+
+    private string NewTempFile(Digest digest)
     {
-        var directory = Path.Combine(StagingRoot, OciLayout.BlobsDirectoryName, digest.Algorithm);
-        Directory.CreateDirectory(directory);
-        return Path.Combine(directory, digest.Hex);
+        var target = BlobPath(digest);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        return $"{target}.{Guid.NewGuid():N}.tmp";
+    }
+
+    /// <summary>Renames a finished temp file to its blob name (atomic: a reader sees no blob or the whole one).</summary>
+    private void Place(string temp, Digest digest)
+    {
+        var target = BlobPath(digest);
+        if (_inPlace && !File.Exists(target)) _added.Add(target);
+        File.Move(temp, target, overwrite: true);
+    }
+
+    private void WriteFileAtomically(string name, byte[] content)
+    {
+        var path = Path.Combine(Root, name);
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllBytes(temp, content);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>
+    /// After the commit: blobs no longer named (the previous image's) and temp files of writers that were killed go.
+    /// Safe because writers hold the lock; a reader that opened the previous index.json just before may miss a blob.
+    /// </summary>
+    private void RemoveUnkeptBlobs()
+    {
+        var blobs = Path.Combine(Root, OciLayout.BlobsDirectoryName);
+        if (!Directory.Exists(blobs)) return;
+        foreach (var algorithm in Directory.EnumerateDirectories(blobs))
+        {
+            foreach (var file in Directory.EnumerateFiles(algorithm))
+            {
+                var name = $"{Path.GetFileName(algorithm)}:{Path.GetFileName(file)}";
+                if (!Digest.TryParse(name, out var digest) || !_blobs.ContainsKey(digest)) File.Delete(file);
+            }
+        }
     }
 }

@@ -61,7 +61,10 @@ public sealed class TarMembers
         {
             throw new OciException(ErrorCodes.ArchiveTruncated, $"'{path}' ends in the middle of a tar header: it is truncated. Copy it again.", ex);
         }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException)
+        // TarReader's refusals of forged headers: besides InvalidDataException, an OverflowException for a size field
+        // beyond long, an ArgumentException for fields it cannot decode and a NotSupportedException for GNU sparse
+        // entries (all found by fuzzing, eng/fuzz.sh archive).
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or OverflowException or ArgumentException or NotSupportedException)
         {
             throw new OciException(ErrorCodes.InvalidLayout, $"'{path}' is not a readable tar archive: {ex.Message}", ex);
         }

@@ -142,6 +142,14 @@ public static class ErrorCodes
     /// <summary>A public key for verification is missing, unreadable, or not EC P-256.</summary>
     public const string VerificationKeyUnreadable = "OCI3036";
 
+    // trust2 (issue 11, OCI3037-3059): signature policies at the site
+    /// <summary>A policy.json (--policy) is missing, unreadable, not JSON, or malformed.</summary>
+    public const string PolicyUnreadable = "OCI3037";
+    /// <summary>A policy.json uses a requirement or field this tool does not check (signedBy, fulcio, rekor...): refused, never ignored.</summary>
+    public const string PolicyUnsupported = "OCI3038";
+    /// <summary>The policy rejects an image: a reject requirement, or no verified signature names an identity the policy accepts.</summary>
+    public const string PolicyRejected = "OCI3039";
+
     // --- OCI4xxx: bundles and relocation ---------------------------------------------------------------
     // bundle (issue 8): OCI4001-4049
     /// <summary>A bundle version (ContainerBundleVersion, or Version by default) is not a Semantic Version 2.0.0.</summary>
@@ -171,6 +179,12 @@ public static class ErrorCodes
     /// <summary>The image has no SBOM attached (dotnet oci sbom).</summary>
     public const string SbomNotAttached = "OCI5130";
 
+    // trust2 (issue 11, OCI5131-5139): signed thick archives
+    /// <summary>A key or policy was given, but the thick archive's checksums.sha256 is not signed (no checksums.sha256.sig).</summary>
+    public const string ArchiveNotSigned = "OCI5131";
+    /// <summary>The thick archive's checksums.sha256.sig does not verify with the key (tampered, or another key's).</summary>
+    public const string ArchiveSignatureInvalid = "OCI5132";
+
     // harden (OCI5020-5039): the receiving side
     /// <summary>An unexpected failure (a bug): reported without a stack trace; never the answer to bad input.</summary>
     public const string InternalError = "OCI5020";
@@ -195,6 +209,29 @@ public static class ErrorCodes
     /// <summary>An import was refused before anything was pushed: the archive failed verification.</summary>
     public const string ImportRefused = "OCI5057";
 
+    // delta (OCI5070-5089, OCI4060-4069): delta archives (issue 10)
+    /// <summary>A delta's baseline (ContainerArchiveBaseline, export --baseline) is missing or is not a thick archive, an archive index or a checksums.sha256 file.</summary>
+    public const string InvalidArchiveBaseline = "OCI5070";
+    /// <summary>A baseline archive index (.index.json) or checksum file is malformed.</summary>
+    public const string DamagedArchiveBaseline = "OCI5071";
+    /// <summary>A delta archive's delta.json is malformed, or does not agree with its layout (a blob neither carried nor expected).</summary>
+    public const string InvalidDeltaRecord = "OCI5072";
+    /// <summary>A delta import was refused before anything was pushed: the site registry lacks blobs the delta expects it to have.</summary>
+    public const string DeltaBaseMissing = "OCI5073";
+    /// <summary>A blob of a delta archive was read, but the delta does not carry it: the site has it from the baseline.</summary>
+    public const string DeltaBlobNotCarried = "OCI5074";
+    /// <summary>serve: a delta archive was given without the archive(s) holding the blobs it expects.</summary>
+    public const string DeltaServedWithoutBase = "OCI5075";
+    /// <summary>The baseline is an archive of another bundle than the one being archived.</summary>
+    public const string BaselineOfAnotherBundle = "OCI4060";
+    /// <summary>delta.json names a repository that is none of the bundle's images, so the import cannot check the site through it.</summary>
+    public const string DeltaRepositoryNotInBundle = "OCI4061";
+    // tool (issue 9, OCI5058-5069): the tool package carried in a thick archive, import and export speed
+    /// <summary>ContainerArchiveIncludeTool=true (or a ContainerArchiveToolPackage item) names a tool package that does not exist.</summary>
+    public const string ToolPackageMissing = "OCI5058";
+    /// <summary>A tool package to carry (or carried) in a thick archive is not a readable .NET tool package (.nupkg with a nuspec and the DotnetTool package type).</summary>
+    public const string ToolPackageDamaged = "OCI5059";
+
     // serve (OCI5100-5129): `dotnet oci serve` and the command line
     /// <summary>--listen is not HOST:PORT with an IP address (or localhost) and a port.</summary>
     public const string InvalidListenAddress = "OCI5100";
@@ -218,4 +255,8 @@ public static class ErrorCodes
     // lead (OCI1090-1099)
     /// <summary>The build was canceled (Ctrl+C, an IDE's cancel) while a task ran; nothing it was writing was committed.</summary>
     public const string Canceled = "OCI1090";
+    /// <summary>An image layout would be written over a folder that holds something else (or over a file).</summary>
+    public const string LayoutOutputNotOurs = "OCI1091";
+    /// <summary>Another process kept an output locked (it is writing the same layout) for longer than the lock timeout (10 minutes).</summary>
+    public const string OutputLocked = "OCI1092";
 }

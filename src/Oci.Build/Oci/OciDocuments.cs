@@ -81,7 +81,7 @@ public static partial class OciDocuments
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("imageLayoutVersion", out var version)
                 || version.ValueKind != JsonValueKind.String
-                || version.GetString() != MediaTypes.OciLayoutVersion)
+                || !version.ValueEquals(MediaTypes.OciLayoutVersion))   // compares the raw UTF-8: invalid UTF-8 is simply not equal (fuzzing)
                 throw new OciException(ErrorCodes.InvalidLayout, $"'{what}' must be {{\"imageLayoutVersion\":\"{MediaTypes.OciLayoutVersion}\"}}.");
         }
         catch (JsonException ex)

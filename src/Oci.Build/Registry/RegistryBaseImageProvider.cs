@@ -22,7 +22,7 @@ public sealed class RegistryBaseImageProvider(RegistryResolver resolver, Registr
     /// <summary>True for <c>registry/repository[:tag][@digest]</c> (and not for the local <c>oci:</c> / <c>oci-archive:</c> forms).</summary>
     public static bool IsRegistryReference(string spec) => !ImageLocation.IsLocal(spec) && ImageReference.TryParse(spec, out _, out _);
 
-    public BaseImage Resolve(string spec, Platform platform)
+    public BaseImage Resolve(string spec, Platform platform, CancellationToken cancellationToken = default)
     {
         var reference = ImageReference.Parse(spec);
         var name = resolver.ResolvePull(reference);
@@ -39,27 +39,27 @@ public sealed class RegistryBaseImageProvider(RegistryResolver resolver, Registr
         if (reference.Digest is { } pinned && store.Has(pinned, null))
         {
             // Pinned and stored: the digest is the trust anchor, so the stored bytes are as good as the registry's.
-            root = store.ResolveAsync(pinned.ToString(), CancellationToken.None).GetAwaiter().GetResult();
+            root = store.ResolveAsync(pinned.ToString(), cancellationToken).GetAwaiter().GetResult();
             from = "the local cache";
             log.Detail($"Base image {reference}: manifest from the local cache");
         }
         else
         {
-            (root, from) = FetchRoot(reference, remote, sink);
+            (root, from) = FetchRoot(reference, remote, sink, cancellationToken);
         }
 
         var (descriptor, manifest, config) = ManifestSelector.Select(new ImageSourceBlobs(source), root, platform);
-        ImageCopier.CopyAsync(source, sink, [new CopyRoot(descriptor, [])], new CopyOptions { Parallelism = parallelism }).GetAwaiter().GetResult();
+        ImageCopier.CopyAsync(source, sink, [new CopyRoot(descriptor, [])], new CopyOptions { Parallelism = parallelism }, cancellationToken).GetAwaiter().GetResult();
         log.Info($"Base image {reference} -> {descriptor.Digest} (from {from}{(name.How is null ? "" : ", " + name.How)})");
         return new BaseImage(reference.ToString(), descriptor, manifest, config, new ImageSourceBlobs(store));
     }
 
-    private (Descriptor, string) FetchRoot(ImageReference reference, RegistrySource remote, ContentStoreSink sink)
+    private (Descriptor, string) FetchRoot(ImageReference reference, RegistrySource remote, ContentStoreSink sink, CancellationToken cancellationToken)
     {
         try
         {
-            var (document, location) = remote.ResolveWithLocationAsync(reference.ManifestReference, CancellationToken.None).GetAwaiter().GetResult();
-            sink.PutManifestAsync(document.Descriptor, document.Content, null, CancellationToken.None).GetAwaiter().GetResult();
+            var (document, location) = remote.ResolveWithLocationAsync(reference.ManifestReference, cancellationToken).GetAwaiter().GetResult();
+            sink.PutManifestAsync(document.Descriptor, document.Content, null, cancellationToken).GetAwaiter().GetResult();
             if (location.Client.Endpoint.IsMirror) log.Detail($"Base image {reference}: manifest from mirror {location}");
             return (document.Descriptor, location.ToString());
         }

@@ -13,7 +13,7 @@ public sealed class RegistryBaseImages(RegistrySettings settings, IBuildLog log,
 
     public IBaseImageProvider Provider => new LazyProvider(this);
 
-    private BaseImage Resolve(string spec, Platform platform)
+    private BaseImage Resolve(string spec, Platform platform, CancellationToken cancellationToken)
     {
         var resolver = settings.CreateResolver(log);
         var reference = ImageReference.Parse(spec);
@@ -22,7 +22,7 @@ public sealed class RegistryBaseImages(RegistrySettings settings, IBuildLog log,
         // it is that same registry (or when nothing is pushed).
         var pushHost = pushRegistry is null ? null : RegistryEndpoint.ApiHost(pushRegistry);
         _context ??= settings.CreateContext(pushHost, pullHost);
-        return new RegistryBaseImageProvider(resolver, _context, settings.Cache, log).Resolve(spec, platform);
+        return new RegistryBaseImageProvider(resolver, _context, settings.Cache, log).Resolve(spec, platform, cancellationToken);
     }
 
     public void Dispose() => _context?.Dispose();
@@ -31,6 +31,6 @@ public sealed class RegistryBaseImages(RegistrySettings settings, IBuildLog log,
     {
         public bool Handles(string spec) => RegistryBaseImageProvider.IsRegistryReference(spec);
 
-        public BaseImage Resolve(string spec, Platform platform) => owner.Resolve(spec, platform);
+        public BaseImage Resolve(string spec, Platform platform, CancellationToken cancellationToken) => owner.Resolve(spec, platform, cancellationToken);
     }
 }

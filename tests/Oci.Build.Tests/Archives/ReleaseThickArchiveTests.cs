@@ -2,7 +2,14 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Oci.Build.Archives;
+using Oci.Build.Bundles;
+using Oci.Build.Graph;
+using Oci.Build.Images;
+using Oci.Build.Layers;
+using Oci.Build.Layout;
+using Oci.Build.Store;
 using Oci.Build.Oci;
+using Oci.Build.Signing;
 using Oci.Build.Tests.Infrastructure;
 using Oci.Build.Tests.Registry.Support;
 using FreePort = Oci.Build.Tests.Infrastructure.FreePort;
@@ -50,10 +57,50 @@ public sealed partial class ReleaseBundleTests
         Assert.Equal(3, images.Count);
         Assert.Equal(3, report.Images);
         Assert.Equal(images.Select(i => i.GetProperty("image").GetString()!).ToHashSet(), report.Bundle!.AllImages().Select(i => i.Image.Image).ToHashSet());
+
+        // Signed by ContainerSigningKey (issue 11): the checksum file and every image, verified with the public key alone.
+        using var policy = SignaturePolicy.ForKey(release.PublicKey);
+        var signed = ThickArchiveVerifier.Verify(first, policy, null);
+        Assert.True(signed.IsValid, string.Join("\n", signed.Problems));
+        Assert.Contains(ThickArchive.ChecksumSignatureFile, ProcessRunner.Run("tar", "-tf", first).EnsureSuccess("tar -tf").StandardOutput);
+    }
+
+    /// <summary>
+    /// Release 1.0.1 with a one-line change of HelloOci, made in-process (no second publish): one small layer on the
+    /// 1.0.0 app image, the bundle's app entry pointed at it; written as a delta against the 1.0.0 archive.
+    /// </summary>
+    private string WriteDeltaOfRelease(TempDirectory work)
+    {
+        var v1 = BundleJson.Read(PublishedRelease.BundlePath(release.First));
+        var (key, hello) = v1.Images!.Single(i => i.Value.Image.Contains("hello-oci", StringComparison.Ordinal));
+        var appLayout = PublishedRelease.AppLayout(release.First, "HelloOci");
+        var changed = work.Combine("files", "release-note.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(changed)!);
+        File.WriteAllText(changed, "1.0.1: one line changed\n");
+        var platform = Platform.FromRuntimeIdentifier("linux-x64");
+        var created = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
+        using var baseImage = new LayoutBaseImageProvider(work.Path).Resolve($"oci:{appLayout}:{OciLayout.Open(appLayout).Tags().First()}", platform);
+        var layer = new LayerBuilder(new ContentStore(work.Combine("cache")), LayerCompression.Gzip, new TarSettings(created.ToUnixTimeSeconds()))
+            .Build(new LayerSpec("note", [LayerEntry.FromFile("app/release-note.txt", changed)]));
+        var v2Layout = work.Combine("hello-1.0.1");
+        var built = ImageBuilder.Build(baseImage, [layer], new ImageSettings { Repository = "samples/hello-oci", Tags = ["1.0.1"], Platform = platform, Created = created }, v2Layout);
+        // The bundle pins each image by digest (NAME:TAG@DIGEST): the new tag, and the new digest.
+        var name = hello.Image.Split('@')[0].Replace(":1.0.0", ":1.0.1", StringComparison.Ordinal);
+        var image = hello with { Image = hello.Image.Contains('@') ? $"{name}@{built.Manifest.Digest}" : name, ContentDigest = built.Manifest.Digest.ToString(), Size = built.Manifest.Size, MediaType = built.Manifest.MediaType };
+        var v2 = v1 with { Version = "1.0.1", Images = v1.Images!.ToDictionary(i => i.Key, i => i.Key == key ? image : i.Value) };
+        var baseline = PublishedRelease.ThickArchivePath(release.First);
+        return ThickArchiveWriter.Write(new ThickArchiveRequest
+        {
+            ArchivePath = work.Combine("contoso.air-gap-release-1.0.1.cnab.tar"),
+            Bundle = v2,
+            Images = ThickArchiveWriter.ImagesOf(v2, new BundleImageSourceMap { Layouts = new Dictionary<string, string> { [image.Image] = v2Layout }, Archive = baseline }),
+            UnixTime = 1_700_000_000,
+            Baseline = ArchiveBaseline.Load(ArchiveIndex.PathFor(baseline)),
+        }, location => location.Transport == ImageTransport.Archive ? ArchiveSource.Open(location.Path) : new LayoutSource(OciLayout.Open(location.Path)), new CapturingLog()).ArchivePath;
     }
 
     [Fact]
-    public void Import_pushes_every_image_with_its_bundle_digest_through_a_push_only_robot_and_containerd_runs_the_app_from_there()
+    public void Import_pushes_every_image_with_its_bundle_digest_through_a_push_only_robot_then_a_delta_of_a_one_line_change_on_top_and_containerd_runs_it()
     {
         using var work = new TempDirectory("import");
         var users = new Dictionary<string, string>(RegistryServer.Users) { ["robot"] = RobotPassword };
@@ -82,8 +129,14 @@ public sealed partial class ReleaseBundleTests
             Assert.Equal(image.GetProperty("contentDigest").GetString(), Digest.Of(System.Text.Encoding.UTF8.GetBytes(raw.TrimEnd('\n'))).ToString());
         }
 
+        // 1.0.1 as a delta on top: kilobytes instead of the full archive's megabytes, and the site then has the whole of 1.0.1.
+        var delta = WriteDeltaOfRelease(work);
+        Assert.True(new FileInfo(delta).Length * 20 < new FileInfo(archive).Length, $"delta {new FileInfo(delta).Length} bytes, full {new FileInfo(archive).Length}");
+        result = ProcessRunner.Run(Cli, ["import", delta, "--registry", $"{registry.Host}/site", "--relocation-mapping", mapping], work.Path, RobotEnvironment(work.Path));
+        Assert.True(result.ExitCode == 0, result.StandardError);
+
         using var containerd = new Containerd();
-        var reference = $"{registry.Host}/site/samples/hello-oci:1.0.0";
+        var reference = $"{registry.Host}/site/samples/hello-oci:1.0.1";
         containerd.Pull(reference, user: $"robot:{RobotPassword}");
         using var container = containerd.Run(reference, FreePort.Next());
         var (status, body) = container.Get("/");
@@ -152,6 +205,29 @@ public sealed partial class ReleaseBundleTests
         var verified = ThickArchiveVerifier.Verify(archive);
         var map = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllBytes(mapping))!;
         Assert.Equal(verified.Bundle!.AllImages().Select(i => i.Image.Image).ToHashSet(), map.Keys.ToHashSet());
+    }
+
+    [Fact]
+    public void The_tool_package_carried_in_the_archive_installs_offline_with_only_the_dotnet_sdk_and_verifies_that_archive()
+    {
+        using var work = new TempDirectory("tool-install");
+        var archive = PublishedRelease.ThickArchivePath(release.First);
+        // What the site does (docs/air-gap.md): take tools/ and the checksums out of the archive with tar, check the
+        // package with sha256sum, then install from that folder alone. No other package source: the nuget.config in the
+        // working folder clears every source (the machine's and the user's), and an empty package folder means nothing
+        // comes from a cache either.
+        ProcessRunner.Run("tar", ["-xf", archive, "./tools", "./checksums.sha256"], work.Path).EnsureSuccess("tar -x tools");
+        var packages = Directory.GetFiles(work.Combine("tools"));
+        Assert.Equal(["Oci.Build.Cli.1.0.0.nupkg"], packages.Select(Path.GetFileName));
+        ProcessRunner.Run("sh", ["-c", "grep ' ./tools/' checksums.sha256 | sha256sum -c"], work.Path).EnsureSuccess("sha256sum -c of the tool package");
+        File.WriteAllText(work.Combine("nuget.config"), "<configuration><packageSources><clear /></packageSources></configuration>");
+        var offline = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = work.Combine("packages"), ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
+        ProcessRunner.Run("dotnet", ["tool", "install", "--tool-path", work.Combine("bin"), "--add-source", work.Combine("tools"), "Oci.Build.Cli", "--version", "1.0.0"], work.Path, offline)
+            .EnsureSuccess("dotnet tool install from the archive's tools/");
+
+        var verify = ProcessRunner.Run(work.Combine("bin", "dotnet-oci"), ["verify", archive], work.Path, offline);
+        Assert.True(verify.ExitCode == 0, verify.StandardError);
+        Assert.Contains($"verified {archive}: 3 images", verify.StandardOutput);
     }
 
     /// <summary>REPOSITORY@DIGEST of a blob upload's closing PUT (existence is per repository: a blob shared by two images is sent to each).</summary>

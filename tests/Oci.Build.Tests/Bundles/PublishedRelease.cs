@@ -5,15 +5,22 @@ namespace Oci.Build.Tests.Bundles;
 
 /// <summary>
 /// samples/AirGapRelease (with HelloOci and InventoryWorker beside it) published twice from clean copies, each with its own
-/// cache: `dotnet publish AirGapRelease -c Release -p:ContainerThickArchive=true`, as docs/bundles.md and docs/air-gap.md
-/// show (the thick archive of both publishes must be byte-identical).
+/// cache: `dotnet publish AirGapRelease -c Release -p:ContainerThickArchive=true -p:ContainerArchiveIncludeTool=true`,
+/// as docs/bundles.md and docs/air-gap.md show (the thick archive of both publishes must be byte-identical), signed
+/// with ContainerSigningKey (docs/trust.md): the archive's checksum file and its images, with deterministic signatures
+/// that keep the two archives identical. The archive also carries the dotnet-oci tool package (packed from source on
+/// demand, deterministically).
 /// </summary>
 public sealed class PublishedRelease : IDisposable
 {
     public static readonly string[] Apps = ["HelloOci", "InventoryWorker"];
 
+    private readonly TempDirectory _keys = new("release-keys");
+
     public PublishedRelease()
     {
+        ProcessRunner.Run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", SigningKey).EnsureSuccess("openssl genpkey");
+        ProcessRunner.Run("openssl", "pkey", "-in", SigningKey, "-pubout", "-out", PublicKey).EnsureSuccess("openssl pkey");
         First = new SampleProject("AirGapRelease", siblings: Apps);
         Second = new SampleProject("AirGapRelease", siblings: Apps);
         // Prove the GeneratedBundle item: a later target of the same publish prints it.
@@ -29,7 +36,12 @@ public sealed class PublishedRelease : IDisposable
         Second.Publish(ThickArchive).EnsureSuccess("publish of the release (second copy)");
     }
 
-    private static Dictionary<string, string> ThickArchive => new() { ["ContainerThickArchive"] = "true" };
+    private Dictionary<string, string> ThickArchive => new() { ["ContainerThickArchive"] = "true", ["ContainerArchiveIncludeTool"] = "true", ["ContainerSigningKey"] = SigningKey };
+
+    public string SigningKey => _keys.Combine("cosign.key");
+
+    /// <summary>The public half of the key the release's thick archive is signed with.</summary>
+    public string PublicKey => _keys.Combine("cosign.pub");
 
     /// <summary>Where the publish writes the thick archive by default: beside the layout, NAME-VERSION.cnab.tar.</summary>
     public static string ThickArchivePath(SampleProject release) => release.Combine("bin", "Release", "net10.0", "contoso.air-gap-release-1.0.0.cnab.tar");
@@ -52,5 +64,6 @@ public sealed class PublishedRelease : IDisposable
     {
         First.Dispose();
         Second.Dispose();
+        _keys.Dispose();
     }
 }

@@ -48,4 +48,28 @@ public sealed class CancellationTests
         var inspect = ProcessRunner.Run("skopeo", "inspect", "--raw", "--tls-verify=false", $"docker://{registry.Host}/x/cancel:1.0");
         Assert.NotEqual(0, inspect.ExitCode);
     }
+
+    [Fact]
+    public async Task Canceling_the_pull_of_a_base_whose_layer_never_arrives_stops_it_and_stores_nothing_of_the_layer()
+    {
+        using var harness = new EngineHarness();
+        using var registry = new RegistryServer();
+        var layout = harness.Combine("base");
+        var layer = Assert.Single(TestImages.Base(harness.Work, layout, harness.Combine("build-cache"), 64 * 1024, tag: "1").Layers).Descriptor;
+        harness.Push(layout, registry.Host, "lib/base", "1");
+        using var proxy = new FaultProxy(registry.Host) { Rule = r => r.Method == "GET" && r.Path.EndsWith(layer.Digest.Hex, StringComparison.Ordinal) ? new Fault.Hang() : null };
+
+        using var cancel = new CancellationTokenSource();
+        var pull = Task.Run(() => harness.Pull($"{proxy.Host}/lib/base:1", cancellationToken: cancel.Token));
+        Assert.True(SpinWait.SpinUntil(() => proxy.Exchanges.Any(e => e.Contains("no answer", StringComparison.Ordinal)) || pull.IsCompleted,
+            TimeSpan.FromMinutes(1)), "the pull never reached the layer that hangs");
+        Assert.False(pull.IsCompleted, "the pull ended before it reached the layer that hangs");
+        var canceledAt = System.Diagnostics.Stopwatch.StartNew();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pull.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.True(canceledAt.Elapsed < TimeSpan.FromSeconds(30), $"the pull took {canceledAt.Elapsed} to stop");
+        Assert.False(harness.ContentStore.Has(layer.Digest));
+        var scratch = Path.Combine(harness.Cache, "tmp");
+        Assert.True(!Directory.Exists(scratch) || Directory.GetFiles(scratch).Length == 0, "the canceled download left its scratch file");
+    }
 }

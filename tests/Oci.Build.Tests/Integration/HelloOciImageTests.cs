@@ -8,36 +8,38 @@ namespace Oci.Build.Tests.Integration;
 
 /// <summary>What one publish of HelloOci produces, checked with the OCI schemas and with tools nobody here wrote.</summary>
 [Collection("Publish")]
-public sealed class HelloOciImageTests(PublishedHelloOci published) : IClassFixture<PublishedHelloOci>
+public sealed class HelloOciImageTests
 {
+    private static PublishedHelloOci Published => PublishedHelloOci.Shared;
+
     [Fact]
     public void Layout_documents_validate_against_the_oci_schemas()
     {
-        var root = published.Sample.LayoutPath;
+        var root = Published.Sample.LayoutPath;
         Assert.Empty(OciSchemas.Validate(OciSchemas.Layout, File.ReadAllText(Path.Combine(root, "oci-layout"))));
         Assert.Empty(OciSchemas.Validate(OciSchemas.Index, File.ReadAllText(Path.Combine(root, "index.json"))));
-        Assert.Empty(OciSchemas.Validate(OciSchemas.Manifest, File.ReadAllText(published.Layout.BlobPath(published.ManifestDescriptor.Digest))));
-        Assert.Empty(OciSchemas.Validate(OciSchemas.Config, published.Config.ToJsonString()));
+        Assert.Empty(OciSchemas.Validate(OciSchemas.Manifest, File.ReadAllText(Published.Layout.BlobPath(Published.ManifestDescriptor.Digest))));
+        Assert.Empty(OciSchemas.Validate(OciSchemas.Config, Published.Config.ToJsonString()));
     }
 
     [Fact]
     public void Layout_holds_exactly_the_blobs_its_index_references()
     {
-        var referenced = new HashSet<string> { published.ManifestDescriptor.Digest.Hex, published.Manifest.Config.Digest.Hex };
-        referenced.UnionWith(published.Manifest.Layers.Select(l => l.Digest.Hex));
-        var present = Directory.GetFiles(Path.Combine(published.Sample.LayoutPath, "blobs", "sha256")).Select(f => Path.GetFileName(f)!).ToHashSet();
+        var referenced = new HashSet<string> { Published.ManifestDescriptor.Digest.Hex, Published.Manifest.Config.Digest.Hex };
+        referenced.UnionWith(Published.Manifest.Layers.Select(l => l.Digest.Hex));
+        var present = Directory.GetFiles(Path.Combine(Published.Sample.LayoutPath, "blobs", "sha256")).Select(f => Path.GetFileName(f)!).ToHashSet();
         Assert.Equal(referenced.Order(), present.Order());
     }
 
     [Fact]
     public void Layers_are_split_by_how_often_they_change()
     {
-        var names = published.Summary["layers"]!.AsArray().Select(l => l!["name"]!.GetValue<string>()).ToList();
+        var names = Published.Summary["layers"]!.AsArray().Select(l => l!["name"]!.GetValue<string>()).ToList();
         Assert.Equal(["base", "runtime", "app"], names);
-        Assert.All(published.Manifest.Layers, l => Assert.Equal(MediaTypes.OciLayerGzip, l.MediaType));
+        Assert.All(Published.Manifest.Layers, l => Assert.Equal(MediaTypes.OciLayerGzip, l.MediaType));
 
-        var runtime = ListLayer(published.Manifest.Layers[1]);
-        var app = ListLayer(published.Manifest.Layers[2]);
+        var runtime = ListLayer(Published.Manifest.Layers[1]);
+        var app = ListLayer(Published.Manifest.Layers[2]);
         Assert.Contains("app/libcoreclr.so", runtime);
         Assert.Contains("app/System.Private.CoreLib.dll", runtime);
         Assert.Contains("app/HelloOci.dll", app);
@@ -49,7 +51,7 @@ public sealed class HelloOciImageTests(PublishedHelloOci published) : IClassFixt
     [Fact]
     public void Config_carries_entrypoint_workdir_user_env_ports_labels_and_history()
     {
-        var config = published.Config;
+        var config = Published.Config;
         var runtime = config["config"]!.AsObject();
         Assert.Equal(["/app/HelloOci"], runtime["Entrypoint"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Equal("/app", runtime["WorkingDir"]!.GetValue<string>());
@@ -61,46 +63,46 @@ public sealed class HelloOciImageTests(PublishedHelloOci published) : IClassFixt
         Assert.Equal("HelloOci", runtime["Labels"]!["org.opencontainers.image.title"]!.GetValue<string>());
         Assert.Equal("1970-01-01T00:00:00Z", config["created"]!.GetValue<string>());
         Assert.Equal(["amd64", "linux"], new[] { config["architecture"]!.GetValue<string>(), config["os"]!.GetValue<string>() });
-        Assert.Equal(published.Manifest.Layers.Count, config["rootfs"]!["diff_ids"]!.AsArray().Count);
-        Assert.Equal(published.Manifest.Layers.Count, config["history"]!.AsArray().Count);
+        Assert.Equal(Published.Manifest.Layers.Count, config["rootfs"]!["diff_ids"]!.AsArray().Count);
+        Assert.Equal(Published.Manifest.Layers.Count, config["history"]!.AsArray().Count);
 
-        var annotations = published.Manifest.Annotations!;
+        var annotations = Published.Manifest.Annotations!;
         Assert.StartsWith("sha256:", annotations[AnnotationKeys.BaseDigest]);
-        Assert.Equal("1.0.0", published.Layout.Index.Manifests[0].Annotation(AnnotationKeys.RefName));
-        Assert.Equal("latest", published.Layout.Index.Manifests[1].Annotation(AnnotationKeys.RefName));
+        Assert.Equal("1.0.0", Published.Layout.Index.Manifests[0].Annotation(AnnotationKeys.RefName));
+        Assert.Equal("latest", Published.Layout.Index.Manifests[1].Annotation(AnnotationKeys.RefName));
     }
 
     [Fact]
     public void Build_log_and_summary_name_reference_digest_paths_and_layer_sizes()
     {
-        var digest = published.ManifestDescriptor.Digest.ToString();
-        Assert.Contains($"samples/hello-oci:latest -> {digest}", published.Result.Output);
-        Assert.Contains(published.Sample.LayoutPath, published.Result.Output);
-        Assert.Contains("layer runtime", published.Result.Output);
-        Assert.Contains("MiB", published.Result.Output);
-        Assert.DoesNotContain("warning OCI", published.Result.Output);
+        var digest = Published.ManifestDescriptor.Digest.ToString();
+        Assert.Contains($"samples/hello-oci:latest -> {digest}", Published.Result.Output);
+        Assert.Contains(Published.Sample.LayoutPath, Published.Result.Output);
+        Assert.Contains("layer runtime", Published.Result.Output);
+        Assert.Contains("MiB", Published.Result.Output);
+        Assert.DoesNotContain("warning OCI", Published.Result.Output);
 
-        Assert.Contains($"GeneratedContainer samples/hello-oci digest={digest} layout={published.Sample.LayoutPath} summary={published.Sample.SummaryPath} archive={Path.GetFullPath(published.ArchivePath)}",
-            published.Result.Output);
+        Assert.Contains($"GeneratedContainer samples/hello-oci digest={digest} layout={Published.Sample.LayoutPath} summary={Published.Sample.SummaryPath} archive={Path.GetFullPath(Published.ArchivePath)}",
+            Published.Result.Output);
 
-        var summary = published.Summary;
+        var summary = Published.Summary;
         Assert.Equal(digest, summary["manifestDigest"]!.GetValue<string>());
         Assert.Equal(["samples/hello-oci:1.0.0", "samples/hello-oci:latest"], summary["references"]!.AsArray().Select(n => n!.GetValue<string>()));
-        Assert.Equal(Path.GetFullPath(published.ArchivePath), summary["archivePath"]!.GetValue<string>());
+        Assert.Equal(Path.GetFullPath(Published.ArchivePath), summary["archivePath"]!.GetValue<string>());
         var layers = summary["layers"]!.AsArray();
         for (var i = 0; i < layers.Count; i++)
-            Assert.Equal(published.Manifest.Layers[i].Size, layers[i]!["size"]!.GetValue<long>());
+            Assert.Equal(Published.Manifest.Layers[i].Size, layers[i]!["size"]!.GetValue<long>());
     }
 
     [Fact]
     public void Skopeo_reads_the_layout_and_the_archive_with_the_same_digest()
     {
-        var digest = published.ManifestDescriptor.Digest.ToString();
-        var inspect = ProcessRunner.Run("skopeo", "inspect", $"oci:{published.Sample.LayoutPath}:latest").EnsureSuccess("skopeo inspect");
+        var digest = Published.ManifestDescriptor.Digest.ToString();
+        var inspect = ProcessRunner.Run("skopeo", "inspect", $"oci:{Published.Sample.LayoutPath}:latest").EnsureSuccess("skopeo inspect");
         Assert.Equal(digest, JsonNode.Parse(inspect.StandardOutput)!["Digest"]!.GetValue<string>());
 
         using var copy = new TempDirectory("skopeo");
-        ProcessRunner.Run("skopeo", "copy", $"oci-archive:{published.ArchivePath}:samples/hello-oci:1.0.0", $"oci:{copy.Path}/out:copied").EnsureSuccess("skopeo copy oci-archive");
+        ProcessRunner.Run("skopeo", "copy", $"oci-archive:{Published.ArchivePath}:samples/hello-oci:1.0.0", $"oci:{copy.Path}/out:copied").EnsureSuccess("skopeo copy oci-archive");
         var copied = JsonNode.Parse(ProcessRunner.Run("skopeo", "inspect", $"oci:{copy.Path}/out:copied").EnsureSuccess("skopeo inspect copy").StandardOutput)!;
         Assert.Equal(digest, copied["Digest"]!.GetValue<string>());
     }
@@ -113,10 +115,10 @@ public sealed class HelloOciImageTests(PublishedHelloOci published) : IClassFixt
         var runroot = Path.Combine("/tmp", "ocib-" + Guid.NewGuid().ToString("N")[..8]);
         using var cleanup = new DeleteOnDispose(runroot);
         string[] store = ["--root", storage.Combine("root"), "--runroot", runroot, "--storage-driver", "vfs"];
-        var load = ProcessRunner.Run("podman", [.. store, "load", "-i", published.ArchivePath]).EnsureSuccess("podman load");
+        var load = ProcessRunner.Run("podman", [.. store, "load", "-i", Published.ArchivePath]).EnsureSuccess("podman load");
         Assert.Contains("samples/hello-oci:1.0.0", load.Output);
         var images = ProcessRunner.Run("podman", [.. store, "images", "--format", "{{.Repository}}:{{.Tag}} {{.Digest}}"]).EnsureSuccess("podman images");
-        Assert.Contains($"localhost/samples/hello-oci:1.0.0 {published.ManifestDescriptor.Digest}", images.StandardOutput);
+        Assert.Contains($"localhost/samples/hello-oci:1.0.0 {Published.ManifestDescriptor.Digest}", images.StandardOutput);
     }
 
     [Fact]
@@ -124,11 +126,11 @@ public sealed class HelloOciImageTests(PublishedHelloOci published) : IClassFixt
     {
         using var bundle = new TempDirectory("bundle");
         var target = Path.Combine(bundle.Path, "hello");
-        ProcessRunner.Run("umoci", "unpack", "--image", $"{published.Sample.LayoutPath}:1.0.0", target).EnsureSuccess("umoci unpack");
+        ProcessRunner.Run("umoci", "unpack", "--image", $"{Published.Sample.LayoutPath}:1.0.0", target).EnsureSuccess("umoci unpack");
         Assert.True(File.Exists(Path.Combine(target, "rootfs", "app", "HelloOci")));
 
         var port = FreePort.Next();
-        using var container = RootfsRunner.Start(target, published.Config, new Dictionary<string, string> { ["ASPNETCORE_HTTP_PORTS"] = port.ToString() });
+        using var container = RootfsRunner.Start(target, Published.Config, new Dictionary<string, string> { ["ASPNETCORE_HTTP_PORTS"] = port.ToString() });
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         HttpResponseMessage? response = null;
         for (var attempt = 0; attempt < 60 && response is null && !container.HasExited; attempt++)
@@ -149,7 +151,7 @@ public sealed class HelloOciImageTests(PublishedHelloOci published) : IClassFixt
 
     private List<string> ListLayer(Descriptor layer)
     {
-        using var stream = LayerCompression.Decompress(layer.MediaType, File.OpenRead(published.Layout.BlobPath(layer.Digest)));
+        using var stream = LayerCompression.Decompress(layer.MediaType, File.OpenRead(Published.Layout.BlobPath(layer.Digest)));
         using var reader = new System.Formats.Tar.TarReader(stream);
         var names = new List<string>();
         while (reader.GetNextEntry() is { } entry) names.Add(entry.Name);

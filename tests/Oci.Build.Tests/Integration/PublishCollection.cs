@@ -10,7 +10,10 @@ namespace Oci.Build.Tests.Integration;
 [CollectionDefinition("Publish")]
 public sealed class PublishCollection;
 
-/// <summary>Publishes of the release sample (bundles, relocation, thick archives): see <see cref="PublishCollection"/>.</summary>
+/// <summary>
+/// Publishes of the release sample (bundles, relocation, thick archives), and the comparisons with the .NET SDK's own
+/// container support and the packed SDK package (moved here to even out the three streams): see <see cref="PublishCollection"/>.
+/// </summary>
 [CollectionDefinition("Release publishes")]
 public sealed class ReleasePublishCollection;
 

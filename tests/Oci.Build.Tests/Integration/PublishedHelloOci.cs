@@ -5,10 +5,23 @@ using Oci.Build.Tests.Infrastructure;
 
 namespace Oci.Build.Tests.Integration;
 
-/// <summary>HelloOci published once (with an OCI archive) and shared by the tests that only read the result.</summary>
+/// <summary>
+/// HelloOci published once per test run (with an OCI archive) and shared by every test that only reads the result
+/// (<see cref="Shared"/>): one publish instead of one per test class. Removed when the test process exits.
+/// </summary>
 public sealed class PublishedHelloOci : IDisposable
 {
-    public PublishedHelloOci()
+    private static readonly Lazy<PublishedHelloOci> Instance = new(() =>
+    {
+        var published = new PublishedHelloOci();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => published.Dispose();
+        return published;
+    }, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>The one published HelloOci; the first test to ask publishes it, the others wait for that.</summary>
+    public static PublishedHelloOci Shared => Instance.Value;
+
+    private PublishedHelloOci()
     {
         Sample = new SampleProject();
         ArchivePath = Path.Combine(Sample.Directory, "..", "hello.tar");

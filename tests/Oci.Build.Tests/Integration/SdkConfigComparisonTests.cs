@@ -14,7 +14,7 @@ namespace Oci.Build.Tests.Integration;
 /// `created` and its created labels with the build time) and the layer list (the SDK writes one app layer, Oci.Build
 /// splits runtime and app: rootfs and history differ by design, the base layers must be the same).
 /// </summary>
-[Collection("Publish")]
+[Collection("Release publishes")]
 public sealed class SdkConfigComparisonTests : IDisposable
 {
     private readonly TempDirectory _work = new("sdk-compare");

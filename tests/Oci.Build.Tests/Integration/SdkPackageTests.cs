@@ -1,4 +1,6 @@
+using System.IO.Compression;
 using System.Text.Json.Nodes;
+using Oci.Build.Archives;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
 using Oci.Build.Tests.Infrastructure;
@@ -6,7 +8,7 @@ using Oci.Build.Tests.Infrastructure;
 namespace Oci.Build.Tests.Integration;
 
 /// <summary>The packed SDK, used the way users use it: from a NuGet feed, with its task dependencies beside the task assembly.</summary>
-[Collection("Publish")]
+[Collection("Release publishes")]
 public sealed class SdkPackageTests
 {
     [Fact]
@@ -15,8 +17,22 @@ public sealed class SdkPackageTests
         using var temp = new TempDirectory("package");
         var version = $"1.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
         var feed = temp.Combine("feed");
-        ProcessRunner.Run("dotnet", ["pack", Path.Combine(RepoPaths.Root, "src", "Oci.Build.Sdk"), "-c", "Release", "-o", feed, $"-p:Version={version}", "-nodeReuse:false"])
+        // Its own artifacts folder: the repository's bin/Release holds the task assembly other tests' publishes load right
+        // now, which a build with another version would rewrite under them.
+        ProcessRunner.Run("dotnet", ["pack", Path.Combine(RepoPaths.Root, "src", "Oci.Build.Sdk"), "-c", "Release", "-o", feed, $"-p:Version={version}", "-nodeReuse:false",
+                "--artifacts-path", temp.Combine("artifacts")],
+                // The pack builds the engine, the tasks and the tool (packed inside it): as long as a publish on a busy machine.
+                timeout: TimeSpan.FromMinutes(8))
             .EnsureSuccess("dotnet pack Oci.Build.Sdk");
+        // ContainerArchiveIncludeTool carries the tool package the SDK package brings: dotnet-oci of the same version.
+        using (var sdkPackage = ZipFile.OpenRead(Path.Combine(feed, $"Oci.Build.Sdk.{version}.nupkg")))
+        {
+            var entry = sdkPackage.GetEntry($"tool/Oci.Build.Cli.{version}.nupkg");
+            Assert.NotNull(entry);
+            entry.ExtractToFile(temp.Combine("tool.nupkg"));
+            var tool = ToolPackage.Read(temp.Combine("tool.nupkg"));
+            Assert.Equal(("Oci.Build.Cli", version), (tool.Id, tool.Version));
+        }
         try
         {
             var project = temp.Combine("app");

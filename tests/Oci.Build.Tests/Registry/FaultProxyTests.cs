@@ -202,7 +202,7 @@ public sealed class FaultProxyTests
     [Fact]
     public void HelloOci_is_pushed_and_pulled_through_resets_stalls_and_5xx()
     {
-        using var hello = new Integration.PublishedHelloOci();
+        var hello = Integration.PublishedHelloOci.Shared;
         using var harness = Harness();
         using var registry = new RegistryServer();
         using var proxy = new FaultProxy(registry.Host);

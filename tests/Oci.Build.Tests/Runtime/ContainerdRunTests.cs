@@ -10,15 +10,17 @@ namespace Oci.Build.Tests.Runtime;
 /// OCI archive, and pulls HelloOci after the engine pushed it to a real registry; both times the app answers GET /.
 /// </summary>
 [Collection("Publish")]
-public sealed class ContainerdRunTests(PublishedHelloOci published) : IClassFixture<PublishedHelloOci>
+public sealed class ContainerdRunTests
 {
+    private static PublishedHelloOci Published => PublishedHelloOci.Shared;
+
     [Fact]
     public void The_OCI_archive_imports_into_containerd_and_the_app_answers()
     {
         using var containerd = new Containerd();
-        var output = containerd.Import(published.ArchivePath);
+        var output = containerd.Import(Published.ArchivePath);
         // The archive names its one image by its first full reference; containerd takes that name.
-        Assert.Contains($"samples/hello-oci:1.0.0 ({published.ManifestDescriptor.Digest})", output);
+        Assert.Contains($"samples/hello-oci:1.0.0 ({Published.ManifestDescriptor.Digest})", output);
 
         using var container = containerd.Run("samples/hello-oci:1.0.0", FreePort.Next());
         var (status, body) = container.Get("/");
@@ -31,15 +33,15 @@ public sealed class ContainerdRunTests(PublishedHelloOci published) : IClassFixt
     {
         using var registry = new RegistryServer();
         using var engine = new EngineHarness();
-        var pushed = engine.Push(published.Sample.LayoutPath, registry.Host, "team/hello", "1.0.0");
-        Assert.Equal(published.ManifestDescriptor.Digest, pushed.ManifestDigest);
+        var pushed = engine.Push(Published.Sample.LayoutPath, registry.Host, "team/hello", "1.0.0");
+        Assert.Equal(Published.ManifestDescriptor.Digest, pushed.ManifestDigest);
 
         using var containerd = new Containerd();
         var reference = $"{registry.Host}/team/hello:1.0.0";
         containerd.Pull(reference);
         var images = containerd.Ctr("images", "ls").EnsureSuccess("ctr images ls").StandardOutput;
         Assert.Contains(reference, images);
-        Assert.Contains(published.ManifestDescriptor.Digest.ToString(), images);
+        Assert.Contains(Published.ManifestDescriptor.Digest.ToString(), images);
 
         using var container = containerd.Run(reference, FreePort.Next());
         var (status, body) = container.Get("/");

@@ -10,7 +10,7 @@ using Oci.Build.Tests.Registry.Support;
 namespace Oci.Build.Tests.SdkCompat;
 
 /// <summary>The SDK's commands on the sample: `-p:PublishProfile=DefaultContainer`, LocalRegistry=Podman, the SDK's outputs, Docker media types.</summary>
-[Collection("Publish")]
+[Collection("Release publishes")]
 public sealed class PublishContainerTests : IDisposable
 {
     private readonly TempDirectory _work = new("publish-container");

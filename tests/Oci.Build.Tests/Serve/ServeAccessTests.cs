@@ -98,6 +98,13 @@ public sealed class ServeAccessTests(ServedImages images) : IClassFixture<Served
         File.WriteAllText(Path.Combine(empty, OciLayout.IndexFileName), """{"schemaVersion":2,"manifests":[]}""");
         AssertRefused(ErrorCodes.NothingToServe, "serve", empty, "--listen", "127.0.0.1:0");
         Assert.Equal(2, DotnetOci.Run("serve", data, "--tls-cert", cert).Exit); // a certificate without its key is a usage error
+
+        // Plain HTTP off loopback is warned about before listening. 192.0.2.1 (TEST-NET-1) is on no interface here, so
+        // the bind fails right after the warning and nothing ever listens beyond loopback.
+        var (offLoopback, _, warned) = DotnetOci.Run("serve", data, "--listen", "192.0.2.1:0");
+        Assert.Equal(1, offLoopback);
+        Assert.Contains($"warning {ErrorCodes.PlainHttpOnNetwork}:", warned);
+        Assert.Contains($"error {ErrorCodes.ListenFailed}:", warned);
     }
 
     private static void AssertRefused(string code, params string[] args)

@@ -35,7 +35,13 @@ public sealed partial class ServeProcess : IDisposable
         {
             if (e.Data is not null) lock (_error) _error.AppendLine(e.Data);
         };
-        _process.Exited += (_, _) => _address.TrySetException(new InvalidOperationException($"dotnet oci serve exited with {_process.ExitCode}:\n{Error}"));
+        _process.Exited += (_, _) =>
+        {
+            // Exited can come before the last lines of stderr were delivered: WaitForExit() without a timeout also waits
+            // for the redirected streams to reach their end (the message once came out empty in a full run).
+            _process.WaitForExit();
+            _address.TrySetException(new InvalidOperationException($"dotnet oci serve exited with {_process.ExitCode}:\n{Error}"));
+        };
         _process.EnableRaisingEvents = true;
         _process.Start();
         _process.BeginOutputReadLine();

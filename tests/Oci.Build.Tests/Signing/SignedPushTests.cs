@@ -54,7 +54,7 @@ public sealed class SignedRegistries : IDisposable
 /// openssl, containers/image's identity rules): it accepts what we sign and push, refuses unsigned and tampered images
 /// and other keys' signatures, and accepts them after relocation to another registry when the identity is remapped.
 /// </summary>
-public sealed class SignedPushTests(SignedRegistries fixture) : IClassFixture<SignedRegistries>
+public sealed partial class SignedPushTests(SignedRegistries fixture) : IClassFixture<SignedRegistries>
 {
     private SigningKeyFiles Keys => fixture.Keys;
 

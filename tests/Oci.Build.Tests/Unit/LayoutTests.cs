@@ -84,14 +84,20 @@ public class LayoutTests : IDisposable
     {
         var layoutPath = _temp.Combine("layout");
         var first = BuildImage(layoutPath, "one");
+        var blobsBefore = Directory.GetFiles(layoutPath, "*", SearchOption.AllDirectories).Order().ToList();
         using (var writer = OciLayoutWriter.Create(layoutPath))
         {
             writer.WriteBlob("{}"u8, MediaTypes.OciConfig);
-            // Dispose without Commit: the staging directory goes, the old layout stays.
+            // Dispose without Commit: the blob it added goes, the old layout stays.
         }
         var layout = OciLayout.Open(layoutPath);
         Assert.Equal(first.Manifest.Digest, layout.FindManifest("v1").Digest);
-        Assert.Empty(Directory.GetDirectories(_temp.Path, ".layout.staging-*"));
+        Assert.Equal(blobsBefore, Directory.GetFiles(layoutPath, "*", SearchOption.AllDirectories).Order().ToList());
+
+        using (var writer = OciLayoutWriter.Create(_temp.Combine("new")))
+            writer.WriteBlob("{}"u8, MediaTypes.OciConfig);   // a new layout that fails leaves no folder and no staging
+        Assert.False(Directory.Exists(_temp.Combine("new")));
+        Assert.Empty(Directory.GetDirectories(_temp.Path, ".new.staging-*"));
     }
 
     [Fact]

@@ -17,6 +17,14 @@ internal static class TomlDocument
         {
             throw new OciException(ErrorCodes.RegistryConfigInvalid, $"'{source}' is not valid TOML: {ex.Message}");
         }
+        catch (ArgumentOutOfRangeException)
+        {
+            // Tomlyn 2.10's lexer throws this (instead of a TomlException) while describing a string whose text ends
+            // right after a backslash: it formats the end-of-file marker as a character (found by fuzzing:
+            // eng/fuzz.sh registries-conf; the input is kept in tests/Oci.Build.Fuzz/findings/registries-conf).
+            throw new OciException(ErrorCodes.RegistryConfigInvalid,
+                $"'{source}' is not valid TOML: it ends in the middle of a string, right after a backslash.");
+        }
     }
 
     public static string? String(TomlTable table, string key, string source)

@@ -42,6 +42,19 @@ public sealed class DelegationDocument
     public static DelegationDocument Parse(ReadOnlySpan<byte> json, string domain)
     {
         string Where() => $"The delegation document of {domain}";
+        // JsonElement.GetString throws InvalidOperationException for a string that is not valid UTF-8 (found by fuzzing:
+        // eng/fuzz.sh delegation; the inputs are kept in tests/Oci.Build.Fuzz/findings/delegation).
+        string? Text(JsonElement element)
+        {
+            try
+            {
+                return element.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                throw Invalid($"{Where()} holds a string that is not valid UTF-8.");
+            }
+        }
         if (json.Length > MaxSize) throw Invalid($"{Where()} is larger than {MaxSize} bytes.");
         JsonDocument document;
         try
@@ -63,8 +76,8 @@ public sealed class DelegationDocument
             foreach (var item in list.EnumerateArray())
             {
                 if (item.ValueKind != JsonValueKind.Object) throw Invalid($"{Where()}: every delegation must be an object.");
-                var prefix = item.TryGetProperty("prefix", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()!.TrimEnd('/') : null;
-                var location = item.TryGetProperty("location", out var l) && l.ValueKind == JsonValueKind.String ? l.GetString()!.TrimEnd('/') : null;
+                var prefix = item.TryGetProperty("prefix", out var p) && p.ValueKind == JsonValueKind.String ? Text(p)!.TrimEnd('/') : null;
+                var location = item.TryGetProperty("location", out var l) && l.ValueKind == JsonValueKind.String ? Text(l)!.TrimEnd('/') : null;
                 if (string.IsNullOrEmpty(prefix) || string.IsNullOrEmpty(location))
                     throw Invalid($"{Where()}: every delegation needs a \"prefix\" and a \"location\".");
                 var push = !item.TryGetProperty("push", out var pushValue) || pushValue.ValueKind switch

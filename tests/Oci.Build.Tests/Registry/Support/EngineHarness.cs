@@ -68,11 +68,11 @@ public sealed class EngineHarness : IDisposable
             Options = new PushOptions { Upload = Upload },
         });
 
-    public BaseImage Pull(string spec, string? pushRegistry = null, Platform? platform = null)
+    public BaseImage Pull(string spec, string? pushRegistry = null, Platform? platform = null, CancellationToken cancellationToken = default)
     {
         var images = new RegistryBaseImages(Settings, Log, pushRegistry);
         _disposables.Add(images);
-        return new BaseImageResolver([images.Provider]).Resolve(spec, platform ?? TestImages.Linux);
+        return new BaseImageResolver([images.Provider]).Resolve(spec, platform ?? TestImages.Linux, cancellationToken);
     }
 
     private readonly List<IDisposable> _disposables = [];
