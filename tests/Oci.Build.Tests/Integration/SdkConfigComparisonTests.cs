@@ -97,6 +97,10 @@ public sealed class SdkConfigComparisonTests : IDisposable
             ["ContainerRepository"] = "sdk/hello",
         }, environment, ["-t:PublishContainer"]).EnsureSuccess("dotnet publish -t:PublishContainer with the SDK's implementation");
         Assert.DoesNotContain("OciBuildImage", sdk.Output);
+        // -p:Version and SourceLink's properties are the project's: they must not compile the task assembly from src/ again
+        // (every other publish here uses that same bin/ folder and would see Oci.Build change under it).
+        var taskAssemblies = Directory.GetFiles(Path.Combine(RepoPaths.Root, "src", "Oci.Build.Tasks", "bin", "Release", "net10.0"), "*.dll")
+            .ToDictionary(f => f, File.GetLastWriteTimeUtc);
 
         var ours = sample.Publish(new Dictionary<string, string>(common)
         {
@@ -104,6 +108,7 @@ public sealed class SdkConfigComparisonTests : IDisposable
         }, new Dictionary<string, string?>(environment) { ["SOURCE_DATE_EPOCH"] = "1700000000" }, ["-t:PublishContainer"])
             .EnsureSuccess("dotnet publish -t:PublishContainer with Oci.Build");
         Assert.Contains("Pushed", ours.Output);
+        Assert.All(taskAssemblies, a => Assert.Equal(a.Value, File.GetLastWriteTimeUtc(a.Key)));
 
         var sdkConfig = Config($"{host}/sdk/hello:1.2.3");
         var ourConfig = Config($"{host}/oci/hello:1.2.3");
