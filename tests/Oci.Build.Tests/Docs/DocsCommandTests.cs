@@ -78,6 +78,57 @@ public sealed class DocsCommandTests(DocsRepositoryCopy copy) : IClassFixture<Do
         }
     }
 
+    /// <summary>
+    /// Every command shown in a shell block of the README or docs is run: its block is marked, or the very same command
+    /// (whitespace and trailing comments aside) is in a marked block of some page, or its block says why it cannot run
+    /// here (`&lt;!-- not run: REASON --&gt;`: the internet, the reader's own registry or project, the test suite itself).
+    /// </summary>
+    [Fact]
+    public void Every_documented_command_is_run_or_says_why_not()
+    {
+        var run = Pages().SelectMany(Blocks).SelectMany(Commands).ToHashSet(StringComparer.Ordinal);
+        var unrun = new List<string>();
+        foreach (var page in Pages().Where(p => !GeneratedPages.Contains(Path.GetFileName(p))))
+        {
+            var lines = File.ReadAllLines(page);
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (lines[i].Trim() is not ("```bash" or "```sh")) continue;
+                var end = i + 1;
+                while (end < lines.Length && lines[end].Trim() != "```") end++;
+                var before = lines.Take(i).LastOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "";
+                if (before == Marker) { i = end; continue; }
+                if (before.StartsWith(NotRunMarker, StringComparison.Ordinal))
+                {
+                    Assert.True(before.Length > NotRunMarker.Length + " -->".Length + 3, $"{page}:{i}: say why the block is not run");
+                    i = end;
+                    continue;
+                }
+                foreach (var command in Commands(string.Join('\n', lines.Skip(i + 1).Take(end - i - 1))).Where(c => !run.Contains(c)))
+                    unrun.Add($"{Path.GetRelativePath(RepoPaths.Root, page)}:{i + 1}: {command}");
+                i = end;
+            }
+        }
+        Assert.True(unrun.Count == 0, "Commands no test runs (mark the block <!-- run -->, run the same command in a marked block, or say <!-- not run: why -->):\n" + string.Join('\n', unrun));
+    }
+
+    [Fact]
+    public void A_command_counts_as_run_only_if_a_marked_block_has_it_word_for_word()
+    {
+        Assert.Equal(["dotnet oci verify a.tar", "skopeo inspect oci:x:latest"], Commands("dotnet oci  verify a.tar   # checks\n# a comment\n\nskopeo inspect \\\n  oci:x:latest"));
+        Assert.DoesNotContain("dotnet oci verify b.tar", Commands("dotnet oci verify a.tar"));
+    }
+
+    /// <summary>The commands of a block: continuation lines joined, comments and repeated spaces dropped.</summary>
+    private static IEnumerable<string> Commands(string block) =>
+        Regex.Replace(block, @"\\\n", " ").Split('\n')
+            .Select(l => Regex.Replace(Regex.Replace(l, @"(^|\s)#.*$", ""), @"\s+", " ").Trim())
+            .Where(l => l.Length > 0);
+
+    private static readonly HashSet<string> GeneratedPages = ["cli.md", "errors.md"];
+
+    private const string NotRunMarker = "<!-- not run:";
+
     private const string Marker = "<!-- run -->";
 
     private static IEnumerable<string> Pages() =>
