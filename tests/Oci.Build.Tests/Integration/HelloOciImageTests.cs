@@ -82,7 +82,7 @@ public sealed class HelloOciImageTests
         Assert.Contains("MiB", Published.Result.Output);
         Assert.DoesNotContain("warning OCI", Published.Result.Output);
 
-        Assert.Contains($"GeneratedContainer samples/hello-oci digest={digest} layout={Published.Sample.LayoutPath} summary={Published.Sample.SummaryPath} archive={Path.GetFullPath(Published.ArchivePath)}",
+        Assert.Contains($"GeneratedContainer samples/hello-oci digest={digest} layout={Published.Sample.LayoutPath} summary={Published.Sample.SummaryPath} archive={Path.GetFullPath(Published.ArchivePath)} GeneratedArchiveOutputPath={Path.GetFullPath(Published.ArchivePath)}",
             Published.Result.Output);
 
         var summary = Published.Summary;

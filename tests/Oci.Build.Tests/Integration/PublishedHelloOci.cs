@@ -30,7 +30,7 @@ public sealed class PublishedHelloOci : IDisposable
         File.WriteAllText(consumer, """
             <Project>
               <Target Name="UseGeneratedContainer" AfterTargets="OciPublishImage">
-                <Message Importance="high" Text="GeneratedContainer %(GeneratedContainer.Identity) digest=%(GeneratedContainer.ManifestDigest) layout=%(GeneratedContainer.LayoutPath) summary=%(GeneratedContainer.SummaryPath) archive=%(GeneratedContainer.ArchivePath)" />
+                <Message Importance="high" Text="GeneratedContainer %(GeneratedContainer.Identity) digest=%(GeneratedContainer.ManifestDigest) layout=%(GeneratedContainer.LayoutPath) summary=%(GeneratedContainer.SummaryPath) archive=%(GeneratedContainer.ArchivePath) GeneratedArchiveOutputPath=$(GeneratedArchiveOutputPath)" />
               </Target>
             </Project>
             """);

@@ -43,18 +43,35 @@ public sealed class ReproducibleAndIncrementalTests
     }
 
     [Fact]
-    public void A_republish_reuses_every_layer_and_a_one_line_change_changes_only_the_app_layer()
+    public void A_republish_reuses_every_layer_two_republishes_at_once_both_finish_and_a_one_line_change_changes_only_the_app_layer()
     {
         using var sample = new SampleProject();
         sample.Publish().EnsureSuccess("first publish");
         var before = LayerDigests(sample);
         var digestBefore = Summary(sample)["manifestDigest"]!.GetValue<string>();
 
-        // Forcing the image step past MSBuild's up-to-date check: every layer comes from the cache.
-        var again = sample.Publish(new Dictionary<string, string> { ["OciIncrementalImage"] = "false" }).EnsureSuccess("no-change republish");
+        // Two publishes of the project at once, the image step forced past MSBuild's up-to-date check: both write the same
+        // layout, summary and cache (they take turns on the layout's lock) and every layer comes from the cache. They run
+        // --no-build: compiling one project twice at once races inside MSBuild's own obj/ outputs, which is not ours.
+        var republish = new Dictionary<string, string> { ["OciIncrementalImage"] = "false" };
+        var both = new[] { 0, 1 }.Select(_ => Task.Run(() => sample.Publish(republish, extraArguments: ["--no-build"]))).ToArray();
+        Task.WaitAll(both);
+        foreach (var again in both.Select(t => t.Result))
+        {
+            again.EnsureSuccess("no-change republish, two at once");
+            Assert.Contains("(Unchanged)", again.Output);
+            Assert.DoesNotContain("(Built)", again.Output);
+        }
         Assert.Equal(digestBefore, Summary(sample)["manifestDigest"]!.GetValue<string>());
-        Assert.Contains("(Unchanged)", again.Output);
-        Assert.DoesNotContain("(Built)", again.Output);
+        // The layout holds exactly the image's blobs: nothing half-written, nothing left over by the writer that lost.
+        var layout = OciLayout.Open(sample.LayoutPath);
+        var referenced = layout.Index.Manifests.SelectMany(entry =>
+        {
+            var manifest = OciJson.Deserialize<ImageManifest>(File.ReadAllBytes(layout.BlobPath(entry.Digest)), "manifest");
+            return manifest.Layers.Select(l => l.Digest.Hex).Append(manifest.Config.Digest.Hex).Append(entry.Digest.Hex);
+        });
+        Assert.Equal(referenced.Distinct().Order(), Directory.GetFiles(Path.Combine(sample.LayoutPath, "blobs", "sha256")).Select(Path.GetFileName).Order());
+        Assert.Equal(["blobs", "index.json", "oci-layout"], Directory.GetFileSystemEntries(sample.LayoutPath).Select(Path.GetFileName).Order());
 
         var program = sample.Combine("Program.cs");
         File.WriteAllText(program, File.ReadAllText(program).Replace("Hello from HelloOci", "Hello again from HelloOci"));

@@ -79,6 +79,20 @@ public sealed class MultiPlatformOutputTests(MultiPlatformPublish published) : I
     }
 
     [Fact]
+    public void GeneratedImageIndex_is_the_index_document_and_the_single_image_outputs_stay_empty_as_in_the_sdk()
+    {
+        published.Result.EnsureSuccess("multi-platform publish");
+        var index = OciLayout.Open(published.Sample.LayoutPath).Index.Manifests.Single(m => m.MediaType == MediaTypes.OciIndex);
+        var line = published.Result.Output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("SDK-IMAGE-INDEX=", StringComparison.Ordinal));
+        var document = line["SDK-IMAGE-INDEX=".Length..];
+        // The property holds the index byte for byte: its digest is the one pushed and written to the layout.
+        Assert.Equal(index.Digest.ToString(), "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(document))));
+        var platforms = JsonNode.Parse(document)!["manifests"]!.AsArray().Select(m => m!["platform"]!["architecture"]!.GetValue<string>());
+        Assert.Equal(["amd64", "arm64"], platforms);
+        Assert.Contains("SDK-MANIFEST=[] SDK-CONFIG=[]", published.Result.Output);
+    }
+
+    [Fact]
     public void The_archive_names_the_index_once()
     {
         published.Result.EnsureSuccess("multi-platform publish");

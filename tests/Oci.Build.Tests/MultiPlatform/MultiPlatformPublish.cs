@@ -19,6 +19,16 @@ public sealed class MultiPlatformPublish : IDisposable
         SharedBaseLayer = TwoPlatformBaseLayout.Build(Work.Path, BaseLayout, Work.Combine("base-cache"));
         Sample = new SampleProject();
         ArchivePath = Work.Combine("hello.tar");
+        // The .NET SDK's outputs, as a project that consumes them after the image step sees them.
+        var consumer = Work.Combine("consumer.targets");
+        File.WriteAllText(consumer, """
+            <Project>
+              <Target Name="ShowSdkOutputs" AfterTargets="OciPublishImage" Condition="'$(ContainerRuntimeIdentifier)' == ''">
+                <Message Importance="high" Text="SDK-IMAGE-INDEX=$(GeneratedImageIndex)" />
+                <Message Importance="high" Text="SDK-MANIFEST=[$(GeneratedContainerManifest)] SDK-CONFIG=[$(GeneratedContainerConfiguration)]" />
+              </Target>
+            </Project>
+            """);
         var emptyConf = Work.Combine("registries.conf");
         File.WriteAllText(emptyConf, "# none\n");
         Result = Sample.Publish(new Dictionary<string, string>
@@ -30,6 +40,7 @@ public sealed class MultiPlatformPublish : IDisposable
             ["ContainerRepository"] = Repository,
             ["ContainerRegistriesConfig"] = emptyConf,
             ["ContainerArchiveOutputPath"] = ArchivePath,
+            ["CustomAfterMicrosoftCommonTargets"] = consumer,
         }, new Dictionary<string, string?> { ["DOCKER_CONFIG"] = Work.Combine("no-docker-config") });
     }
 
