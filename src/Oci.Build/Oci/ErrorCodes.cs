@@ -32,6 +32,8 @@ public static class ErrorCodes
     /// <summary>Warning: a framework-dependent app on the empty (scratch) base has no .NET runtime to start it.</summary>
     public const string NoRuntimeInImage = "OCI1012";
     // OCI1013 is retired (it warned that several ContainerRuntimeIdentifiers still built one image): never reuse it.
+    /// <summary>Warning: AutoGenerateImageTag (Visual Studio's clock tag) is not supported; the image keeps its configured tags.</summary>
+    public const string ClockTagUnsupported = "OCI1014";
 
     // sdk: the .NET SDK's container surface (OCI1040-1059) ------------------------------------------------
     /// <summary>A ContainerWritableDirectory has no numeric owner, or names a file of the publish folder.</summary>

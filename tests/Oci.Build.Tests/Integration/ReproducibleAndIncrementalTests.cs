@@ -43,7 +43,7 @@ public sealed class ReproducibleAndIncrementalTests
     }
 
     [Fact]
-    public void A_republish_reuses_every_layer_two_republishes_at_once_both_finish_and_a_one_line_change_changes_only_the_app_layer()
+    public async Task A_republish_reuses_every_layer_two_republishes_at_once_both_finish_and_a_one_line_change_changes_only_the_app_layer()
     {
         using var sample = new SampleProject();
         sample.Publish().EnsureSuccess("first publish");
@@ -54,9 +54,8 @@ public sealed class ReproducibleAndIncrementalTests
         // layout, summary and cache (they take turns on the layout's lock) and every layer comes from the cache. They run
         // --no-build: compiling one project twice at once races inside MSBuild's own obj/ outputs, which is not ours.
         var republish = new Dictionary<string, string> { ["OciIncrementalImage"] = "false" };
-        var both = new[] { 0, 1 }.Select(_ => Task.Run(() => sample.Publish(republish, extraArguments: ["--no-build"]))).ToArray();
-        Task.WaitAll(both);
-        foreach (var again in both.Select(t => t.Result))
+        var both = await Task.WhenAll(new[] { 0, 1 }.Select(_ => Task.Run(() => sample.Publish(republish, extraArguments: ["--no-build"]))));
+        foreach (var again in both)
         {
             again.EnsureSuccess("no-change republish, two at once");
             Assert.Contains("(Unchanged)", again.Output);

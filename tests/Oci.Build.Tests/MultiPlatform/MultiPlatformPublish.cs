@@ -23,7 +23,7 @@ public sealed class MultiPlatformPublish : IDisposable
         var consumer = Work.Combine("consumer.targets");
         File.WriteAllText(consumer, """
             <Project>
-              <Target Name="ShowSdkOutputs" AfterTargets="OciPublishImage" Condition="'$(ContainerRuntimeIdentifier)' == ''">
+              <Target Name="ShowSdkOutputs" AfterTargets="OciPublishImage">
                 <Message Importance="high" Text="SDK-IMAGE-INDEX=$(GeneratedImageIndex)" />
                 <Message Importance="high" Text="SDK-MANIFEST=[$(GeneratedContainerManifest)] SDK-CONFIG=[$(GeneratedContainerConfiguration)]" />
               </Target>

@@ -45,6 +45,31 @@ public sealed class SdkSurfaceEvaluationTests
     }
 
     [Fact]
+    public void Visual_Studios_RegistryUrl_and_PublishImageTag_name_the_registry_and_tag_unless_the_container_properties_do()
+    {
+        var shims = new Dictionary<string, string> { ["ContainerBaseImage"] = "oci:/srv/bases/runtime:10.0", ["RegistryUrl"] = "registry.example:5000", ["PublishImageTag"] = "2024.1" };
+        using (var evaluated = new EvaluatedProject(Console, shims))
+        {
+            Assert.True(evaluated.Succeeded, evaluated.Output);
+            Assert.Equal("registry.example:5000", evaluated.Property("ContainerRegistry"));
+            Assert.Equal("2024.1", evaluated.Property("ContainerImageTag"));
+        }
+        using (var evaluated = new EvaluatedProject(Console, new Dictionary<string, string>(shims) { ["ContainerRegistry"] = "other.example", ["ContainerImageTag"] = "1.0" }))
+        {
+            Assert.Equal("other.example", evaluated.Property("ContainerRegistry"));
+            Assert.Equal("1.0", evaluated.Property("ContainerImageTag"));
+            Assert.DoesNotContain("OCI1014", evaluated.Output);
+        }
+        // Visual Studio's clock tag is refused with a warning: the configured tag stays.
+        using (var evaluated = new EvaluatedProject(Console, new Dictionary<string, string>(shims) { ["AutoGenerateImageTag"] = "true" }))
+        {
+            Assert.True(evaluated.Succeeded, evaluated.Output);
+            Assert.Contains("warning OCI1014", evaluated.Output);
+            Assert.Equal("2024.1", evaluated.Property("ContainerImageTag"));
+        }
+    }
+
+    [Fact]
     public void An_explicit_base_is_kept_and_is_not_labelled_when_it_is_a_local_path()
     {
         using var evaluated = new EvaluatedProject(Console, new Dictionary<string, string> { ["ContainerBaseImage"] = "oci:/srv/bases/runtime:10.0" });
