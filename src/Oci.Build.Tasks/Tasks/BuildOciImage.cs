@@ -22,8 +22,6 @@ public sealed class BuildOciImage : OciTask
     public ITaskItem[] CustomLayers { get; set; } = [];
     public string? BaseImage { get; set; }
     public bool SelfContained { get; set; }
-    /// <summary>True when LayoutPath is build scratch space (the plaintext layout of an encrypted build).</summary>
-    public bool LayoutIsScratch { get; set; }
     public string? Registry { get; set; }
     public string[] Tags { get; set; } = [];
     public string? WorkingDirectory { get; set; }
@@ -113,7 +111,6 @@ public sealed class BuildOciImage : OciTask
             Compression = LayerCompression.Parse(Compression),
             WritableDirectories = WritableDirectories.Select(d => WritableDirectory.Parse(d.ItemSpec, d.GetMetadata("Owner"), User)).ToList(),
             LayoutPath = LayoutPath,
-            LayoutIsScratch = LayoutIsScratch,
             CacheDirectory = CacheDirectory,
         };
 
