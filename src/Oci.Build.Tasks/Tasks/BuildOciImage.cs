@@ -53,6 +53,9 @@ public sealed class BuildOciImage : OciTask
     public string? HostsDirectory { get; set; }
     public string? NameDelegation { get; set; }
 
+    /// <summary>Where the build result goes (obj/): what encryption and the summary read instead of the layout.</summary>
+    public string? ResultPath { get; set; }
+
     [Output] public ITaskItem? GeneratedContainer { get; private set; }
     [Output] public string? ManifestDigest { get; private set; }
 
@@ -133,6 +136,11 @@ public sealed class BuildOciImage : OciTask
         item.SetMetadata("Registry", settings.Registry ?? "");
         item.SetMetadata("Tags", string.Join(";", result.Tags));
         item.SetMetadata("Platform", result.Platform.ToString());
+        if (NullIfEmpty(ResultPath) is { } resultPath)
+        {
+            BuildResultFile.Write(resultPath, result);
+            item.SetMetadata("ResultPath", Path.GetFullPath(resultPath));
+        }
         GeneratedContainer = item;
     }
 }

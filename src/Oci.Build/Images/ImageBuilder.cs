@@ -78,6 +78,8 @@ public static class ImageBuilder
             Manifest = manifestDescriptor,
             Config = configDescriptor,
             Platform = settings.Platform,
+            BaseName = manifest.Annotations?.GetValueOrDefault(AnnotationKeys.BaseName),
+            BaseDigest = manifest.Annotations?.GetValueOrDefault(AnnotationKeys.BaseDigest),
             Layers = baseImage.Layers.Select((l, i) => new ImageLayerInfo("base", l, baseDiffIds[i], "base"))
                 .Concat(layers.Select(l => new ImageLayerInfo(l.Name, l.Descriptor, l.DiffId, l.Origin.ToString())))
                 .ToList(),
