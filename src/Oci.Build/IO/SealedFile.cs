@@ -17,13 +17,16 @@ public static class SealedFile
     /// <summary>The stamp: a time no build writes (builds stamp their own outputs with SOURCE_DATE_EPOCH inside tars, never file times).</summary>
     public static readonly DateTime Stamp = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
+    /// <summary>0400: the owner reads; nobody writes (without first changing the mode), nobody else reads.</summary>
+    public const UnixFileMode Mode = UnixFileMode.UserRead;
+
     private const UnixFileMode WriteBits = UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
 
     /// <summary>Stamps the file and makes it read-only for its owner (the store is private: 0400, not 0444).</summary>
     public static void Seal(string path)
     {
         File.SetLastWriteTimeUtc(path, Stamp);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, Mode);
     }
 
     /// <summary>True when the file still carries the seal: not written since it was sealed.</summary>

@@ -27,7 +27,7 @@ public class LayoutTests : IDisposable
             Created = DateTimeOffset.UnixEpoch,
             Entrypoint = ["/hello"],
         };
-        return FilesystemImage.Build([LayerEntry.FromFile("hello.txt", file)], settings, layoutPath, _temp.Combine("cache"));
+        return TestImages.Files([LayerEntry.FromFile("hello.txt", file)], settings, layoutPath, _temp.Combine("cache"));
     }
 
     [Fact]
