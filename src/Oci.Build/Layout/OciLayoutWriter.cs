@@ -241,6 +241,9 @@ public sealed class OciLayoutWriter : IDisposable
         var target = BlobPath(digest);
         if (_inPlace && !File.Exists(target)) _added.Add(target);
         File.Move(temp, target, overwrite: true);
+        // rename(2) does nothing when both names are links to one file (a republish linking the store blob the layout
+        // already links): the temp name is then still there.
+        if (File.Exists(temp)) File.Delete(temp);
     }
 
     private void WriteFileAtomically(string name, byte[] content)

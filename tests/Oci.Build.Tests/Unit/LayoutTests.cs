@@ -68,7 +68,11 @@ public class LayoutTests : IDisposable
         var layer = builder.Build(new LayerSpec("app", [LayerEntry.FromFile("x.txt", file)]));
         var settings = new ImageSettings { Repository = "t/x", Tags = ["v1"], Platform = Platform.FromRuntimeIdentifier("linux-x64"), Created = DateTimeOffset.UnixEpoch };
         using (var scratchBase = BaseImage.Scratch())
+        {
             ImageBuilder.Build(scratchBase, [layer], settings, _temp.Combine("output"));
+            ImageBuilder.Build(scratchBase, [layer], settings, _temp.Combine("output"));   // a republish links what is linked already
+        }
+        Assert.Empty(Directory.GetFiles(_temp.Combine("output"), "*.tmp", SearchOption.AllDirectories));
 
         string Stat(string format, string path) => ProcessRunner.Run("stat", "-c", format, path).EnsureSuccess("stat").StandardOutput.Trim();
         var output = OciLayout.Open(_temp.Combine("output")).BlobPath(layer.Descriptor.Digest);
