@@ -24,7 +24,7 @@ try
     if (pushLayout is not null)
     {
         // Only the push comparison: --push LAYOUT[:TAG] (default tag latest).
-        var (layout, tag) = Oci.Build.Images.BaseImageResolver.SplitPathAndTag(pushLayout);
+        var (layout, tag) = Oci.Build.Graph.ImageLocation.SplitPathAndTag(pushLayout);
         PushBenchmark.Run(work, Path.GetFullPath(layout), tag ?? "latest");
         return;
     }
