@@ -125,6 +125,7 @@ Apps: `samples/HelloOci` (self-contained, about 105 MB published) and an app gen
 bash benchmarks/run.sh                               # RUNS=5, both apps, memory case
 RUNS=3 APPS=hello MEMORY=0 bash benchmarks/run.sh    # quicker
 bash benchmarks/image-step.sh                        # only the HelloOci image step, from source
+bash benchmarks/warm-republish.sh                    # image step of a one-line change, and the layout bytes it wrote (not linked)
 ```
 Needs `docker-registry`, `skopeo`, `python3` and GNU `time` (eng/test.sh installs them). The machine should be idle:
 the ratios compare tools that compete for the same cores.

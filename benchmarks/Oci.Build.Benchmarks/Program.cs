@@ -24,7 +24,7 @@ try
     if (pushLayout is not null)
     {
         // Only the push comparison: --push LAYOUT[:TAG] (default tag latest).
-        var (layout, tag) = Oci.Build.Images.BaseImageResolver.SplitPathAndTag(pushLayout);
+        var (layout, tag) = Oci.Build.Graph.ImageLocation.SplitPathAndTag(pushLayout);
         PushBenchmark.Run(work, Path.GetFullPath(layout), tag ?? "latest");
         return;
     }
@@ -105,9 +105,8 @@ static void ImageStepBenchmark(string work, string publishDirectory, string? bas
             f.StartsWith("lib", StringComparison.Ordinal) || f is "createdump" or "mscorlib.dll" or "netstandard.dll" or "WindowsBase.dll"
             ? PublishedFileKind.Runtime : PublishedFileKind.App);
 
-    ImagePublishRequest Request(string cache, string layout, bool scratch = false) => new()
+    ImagePublishRequest Request(string cache, string layout) => new()
     {
-        LayoutIsScratch = scratch,
         PublishDirectory = publishDirectory,
         ClassifiedFiles = classified,
         BaseImage = baseImage,
@@ -133,7 +132,7 @@ static void ImageStepBenchmark(string work, string publishDirectory, string? bas
     {
         var stopwatch = Stopwatch.StartNew();
         var plainLayout = Path.Combine(work, $"obj-plain-{run}");
-        var result = new ImagePublisher(NullBuildLog.Instance).Publish(Request(cache, plainLayout, scratch: true)); // as the targets do
+        var result = new ImagePublisher(NullBuildLog.Instance).Publish(Request(cache, plainLayout));
         var built = stopwatch.Elapsed.TotalMilliseconds;
         new LayoutEncryptor(NullBuildLog.Instance).Encrypt(new LayoutEncryptionRequest
         {

@@ -22,8 +22,6 @@ public sealed class BuildOciImage : OciTask
     public ITaskItem[] CustomLayers { get; set; } = [];
     public string? BaseImage { get; set; }
     public bool SelfContained { get; set; }
-    /// <summary>True when LayoutPath is build scratch space (the plaintext layout of an encrypted build).</summary>
-    public bool LayoutIsScratch { get; set; }
     public string? Registry { get; set; }
     public string[] Tags { get; set; } = [];
     public string? WorkingDirectory { get; set; }
@@ -54,6 +52,9 @@ public sealed class BuildOciImage : OciTask
     public string? RegistriesConfig { get; set; }
     public string? HostsDirectory { get; set; }
     public string? NameDelegation { get; set; }
+
+    /// <summary>Where the build result goes (obj/): what encryption and the summary read instead of the layout.</summary>
+    public string? ResultPath { get; set; }
 
     [Output] public ITaskItem? GeneratedContainer { get; private set; }
     [Output] public string? ManifestDigest { get; private set; }
@@ -113,7 +114,6 @@ public sealed class BuildOciImage : OciTask
             Compression = LayerCompression.Parse(Compression),
             WritableDirectories = WritableDirectories.Select(d => WritableDirectory.Parse(d.ItemSpec, d.GetMetadata("Owner"), User)).ToList(),
             LayoutPath = LayoutPath,
-            LayoutIsScratch = LayoutIsScratch,
             CacheDirectory = CacheDirectory,
         };
 
@@ -136,6 +136,11 @@ public sealed class BuildOciImage : OciTask
         item.SetMetadata("Registry", settings.Registry ?? "");
         item.SetMetadata("Tags", string.Join(";", result.Tags));
         item.SetMetadata("Platform", result.Platform.ToString());
+        if (NullIfEmpty(ResultPath) is { } resultPath)
+        {
+            BuildResultFile.Write(resultPath, result);
+            item.SetMetadata("ResultPath", Path.GetFullPath(resultPath));
+        }
         GeneratedContainer = item;
     }
 }

@@ -17,6 +17,8 @@ public sealed class BuildOciImageIndex : OciTask
     [Required] public string LayoutPath { get; set; } = "";
     public string[] Tags { get; set; } = [];
     public string? Registry { get; set; }
+    /// <summary>Where the index's build result goes (obj/), for the summary.</summary>
+    public string? ResultPath { get; set; }
 
     /// <summary>The index, as <c>GeneratedContainer</c>: <c>ManifestDigest</c> is the index's, <c>Platforms</c>,
     /// <c>RuntimeIdentifiers</c> and <c>PlatformManifestDigests</c> list the platforms in the same order.</summary>
@@ -47,6 +49,11 @@ public sealed class BuildOciImageIndex : OciTask
         item.SetMetadata("Platforms", string.Join(";", result.Platforms.Select(p => p.Platform.ToString())));
         item.SetMetadata("RuntimeIdentifiers", string.Join(";", result.Platforms.Select(p => p.RuntimeIdentifier)));
         item.SetMetadata("PlatformManifestDigests", string.Join(";", result.Platforms.Select(p => p.Manifest.Digest.ToString())));
+        if (NullIfEmpty(ResultPath) is { } resultPath)
+        {
+            BuildResultFile.Write(resultPath, result);
+            item.SetMetadata("ResultPath", Path.GetFullPath(resultPath));
+        }
         GeneratedContainer = item;
     }
 }

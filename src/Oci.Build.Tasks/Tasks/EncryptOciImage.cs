@@ -1,7 +1,7 @@
 using Microsoft.Build.Framework;
 using Oci.Build.Encryption;
 using Oci.Build.Encryption.KeyWrap;
-using Oci.Build.Layout;
+using Oci.Build.Images;
 using Oci.Build.Oci;
 
 namespace Oci.Build.Tasks;
@@ -12,7 +12,7 @@ namespace Oci.Build.Tasks;
 /// </summary>
 public sealed class EncryptOciImage : OciTask
 {
-    /// <summary>The GeneratedContainer item of the build (LayoutPath, ManifestDigest, LayerNames).</summary>
+    /// <summary>The GeneratedContainer item of the build (metadata ResultPath: the build result, rewritten here to describe the encrypted image).</summary>
     [Required] public ITaskItem Image { get; set; } = null!;
     [Required] public string LayoutPath { get; set; } = "";
     [Required] public string CacheDirectory { get; set; } = "";
@@ -34,15 +34,13 @@ public sealed class EncryptOciImage : OciTask
         var recipients = Recipients.Select(r => r.Trim()).Where(r => r.Length > 0).Distinct(StringComparer.Ordinal)
             .Select(r => EncryptionRecipient.Parse(r, context)).ToList();
 
-        var source = Image.GetMetadata("LayoutPath");
+        // The build's result says which layers are whose; the plaintext layout is read only for the layers' bytes.
+        var resultPath = Image.GetMetadata("ResultPath");
+        var image = BuildResultFile.ReadImage(resultPath);
+        var source = image.LayoutPath;
         // The plaintext layout stays in obj/ for ciphertext reuse on the next build: only its owner may read it.
         global::Oci.Build.IO.PrivateFiles.CreateDirectory(source);
-        var plainDigest = Digest.Parse(Image.GetMetadata("ManifestDigest"));
-        var layout = OciLayout.Open(source);
-        var entry = layout.Index.Manifests.First(m => m.Digest == plainDigest);
-        var manifest = OciJson.Deserialize<ImageManifest>(layout.ReadDocument(entry, "image manifest"), "image manifest");
-        var names = Image.GetMetadata("LayerNames").Split(';', StringSplitOptions.RemoveEmptyEntries);
-        var selected = LayerSelection.Resolve(manifest, names, Layers);
+        var selected = LayerSelection.Resolve(image.Layers, Layers);
 
         var result = new LayoutEncryptor(this).Encrypt(new LayoutEncryptionRequest
         {
@@ -53,7 +51,10 @@ public sealed class EncryptOciImage : OciTask
             CacheDirectory = CacheDirectory,
             Context = context,
         });
-        ManifestDigest = result.Manifests[plainDigest].Digest.ToString();
+        var manifest = result.Manifests[image.Manifest.Digest];
+        // From here on the result describes the encrypted image (the summary, archive and push steps read it).
+        BuildResultFile.Write(resultPath, image.Rewritten(result.LayoutPath, manifest, result.Layers.ToDictionary(l => l.PlaintextDigest, l => l.Encrypted)));
+        ManifestDigest = manifest.Digest.ToString();
         EncryptedLayoutPath = result.LayoutPath;
         var log = (IBuildLog)this;
         foreach (var layer in result.Layers)

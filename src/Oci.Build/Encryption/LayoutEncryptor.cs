@@ -90,7 +90,8 @@ public sealed class LayoutEncryptor(IBuildLog log, ILayerCipher? cipher = null)
 
         if (cache?.FindCiphertext(layer.Digest, recipientSet) is { } cached)
         {
-            LayoutRoots.PutFile(sink, cache.BlobPath(cached.Digest), cached);
+            // Ciphertext only: the store's sealed ciphertext is linked into the output (never the plaintext it encrypts).
+            LayoutRoots.PutFile(sink, cache.BlobPath(cached.Digest), cached, stored: true);
             log.Detail($"  layer {layer.Digest}: ciphertext {cached.Digest} reused (same content, same recipients)");
             return new EncryptedLayer(layer.Digest, cached, Reused: true);
         }
@@ -116,7 +117,7 @@ public sealed class LayoutEncryptor(IBuildLog log, ILayerCipher? cipher = null)
                 Digest = ciphertextDigest,
                 Annotations = WithEncryptionAnnotations(layer.Annotations, Wrap(request, options.ToJson()), publicOptions),
             };
-            LayoutRoots.PutFile(sink, cache is null ? temp : cache.RememberCiphertext(layer.Digest, recipientSet, temp, descriptor), descriptor);
+            LayoutRoots.PutFile(sink, cache is null ? temp : cache.RememberCiphertext(layer.Digest, recipientSet, temp, descriptor), descriptor, stored: cache is not null);
             log.Detail($"  layer {layer.Digest}: encrypted -> {ciphertextDigest}");
             return new EncryptedLayer(layer.Digest, descriptor, Reused: false);
         }

@@ -43,13 +43,12 @@ public sealed class ContentStoreSource(ContentStore store, string? description =
 
     public Task<bool> HasAsync(Descriptor descriptor, CancellationToken cancellationToken) => Task.FromResult(Has(descriptor.Digest, descriptor.Size));
 
-    public string? TryGetBlobPath(Digest digest) => Has(digest, null) ? store.BlobPath(digest) : null;
+    public string? TryGetBlobPath(Digest digest) => store.TryGetBlobPath(digest);
 
-    public bool Has(Digest digest, long? size)
-    {
-        var file = new FileInfo(store.BlobPath(digest));
-        return file.Exists && (size is null || file.Length == size);
-    }
+    /// <summary>The store's files are sealed (<see cref="ContentStore.Has"/> checks the seal, or the bytes when it is broken).</summary>
+    public string? TryGetSealedBlobPath(Digest digest) => store.TryGetBlobPath(digest);
+
+    public bool Has(Digest digest, long? size) => store.Has(digest, size);
 
     public void Dispose()
     {
@@ -68,8 +67,7 @@ public sealed class ContentStoreSink(ContentStore store, IBuildLog? log = null) 
     public async Task<BlobPushResult> PutBlobAsync(BlobContent blob, CancellationToken cancellationToken)
     {
         var descriptor = blob.Descriptor;
-        var existing = new FileInfo(store.BlobPath(descriptor.Digest));
-        if (existing.Exists && existing.Length == descriptor.Size) return new BlobPushResult(descriptor, BlobOutcome.Existed, 0);
+        if (Has(descriptor)) return new BlobPushResult(descriptor, BlobOutcome.Existed, 0);
         var temp = store.NewTempFile();
         try
         {
@@ -109,8 +107,7 @@ public sealed class ContentStoreSink(ContentStore store, IBuildLog? log = null) 
     {
         if (Digest.Of(content, descriptor.Digest.Algorithm) != descriptor.Digest || content.Length != descriptor.Size)
             throw new OciException(ErrorCodes.DigestMismatch, $"The manifest given for {descriptor.Digest} is not the document that digest names.");
-        var existing = new FileInfo(store.BlobPath(descriptor.Digest));
-        if (existing.Exists && existing.Length == content.Length) return Task.FromResult(false);
+        if (Has(descriptor)) return Task.FromResult(false);
         var temp = store.NewTempFile();
         File.WriteAllBytes(temp, content);
         store.Store(temp, descriptor.Digest);

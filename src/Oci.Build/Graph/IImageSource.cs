@@ -28,6 +28,13 @@ public interface IImageSource : IDisposable
     string? TryGetBlobPath(Digest digest) => null;
 
     /// <summary>
+    /// A sealed file of the local content store with the blob's bytes (verified when stored, unchanged since: see
+    /// <see cref="IO.SealedFile"/>): sinks may hard-link it without reading it. Only the store's own sources say so;
+    /// files of layouts or archives someone gave us are read and verified.
+    /// </summary>
+    string? TryGetSealedBlobPath(Digest digest) => null;
+
+    /// <summary>
     /// Where the blob's bytes lie in a local file (a layout's blob file, an archive member's range), for readers that need
     /// random access (a server answering <c>Range</c> requests). Unverified bytes: callers that hand them on rely on the
     /// receiver checking the digest. Null when the source cannot say (compressed archives, registries).
@@ -76,11 +83,19 @@ public interface IImageSink : IDisposable
     Task CommitAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>A blob on its way from a source to a sink: the descriptor, a verified stream, and a local file when there is one.</summary>
+/// <summary>
+/// A blob on its way from a source to a sink: the descriptor, a verified stream, a local file when there is one, and
+/// <see cref="SealedPath"/> when that file is a sealed content-store blob (linkable without reading it).
+/// </summary>
 public sealed record BlobContent(Descriptor Descriptor, Func<CancellationToken, Task<Stream>> OpenAsync, string? FilePath)
 {
+    public string? SealedPath { get; init; }
+
     public static BlobContent From(IImageSource source, Descriptor descriptor) =>
-        new(descriptor, token => source.OpenBlobAsync(descriptor, token), source.TryGetBlobPath(descriptor.Digest));
+        new(descriptor, token => source.OpenBlobAsync(descriptor, token), source.TryGetBlobPath(descriptor.Digest))
+        {
+            SealedPath = source.TryGetSealedBlobPath(descriptor.Digest),
+        };
 }
 
 /// <summary>How one blob reached the sink.</summary>

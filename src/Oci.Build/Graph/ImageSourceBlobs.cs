@@ -15,5 +15,7 @@ public sealed class ImageSourceBlobs(IImageSource source) : IBlobSource
 
     public string? TryGetBlobPath(Digest digest) => source.TryGetBlobPath(digest);
 
+    public string? TryGetSealedBlobPath(Digest digest) => source.TryGetSealedBlobPath(digest);
+
     public byte[] ReadManifest(Descriptor descriptor, string what) => source.ReadManifestAsync(descriptor, CancellationToken.None).GetAwaiter().GetResult();
 }

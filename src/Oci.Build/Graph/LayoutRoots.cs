@@ -17,9 +17,15 @@ public static class LayoutRoots
         copy.Graph.Documents.Where(d => d.Manifest is not null)
             .ToDictionary(d => d.Descriptor.Digest, d => copy.Rewritten.GetValueOrDefault(d.Descriptor.Digest) ?? d.Descriptor);
 
-    /// <summary>Puts a blob this process just wrote and trusts (a ciphertext, a plaintext in scratch) into a sink.</summary>
-    public static BlobPushResult PutFile(IImageSink sink, string path, Descriptor descriptor) =>
+    /// <summary>
+    /// Puts a blob this process just wrote and trusts (a ciphertext, a plaintext in scratch) into a sink. <paramref name="stored"/>:
+    /// the file is a sealed content-store blob, which layout sinks hard-link instead of copying.
+    /// </summary>
+    public static BlobPushResult PutFile(IImageSink sink, string path, Descriptor descriptor, bool stored = false) =>
         sink.PutBlobAsync(new BlobContent(descriptor,
-                _ => Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan)), path),
+                _ => Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan)), path)
+            {
+                SealedPath = stored ? path : null,
+            },
             CancellationToken.None).GetAwaiter().GetResult();
 }

@@ -41,10 +41,12 @@ public sealed class LayoutSink : IImageSink
     public Task<BlobPushResult> PutBlobAsync(BlobContent blob, CancellationToken cancellationToken) => Task.Run(async () =>
     {
         if (_writer.HasBlob(blob.Descriptor.Digest)) return new BlobPushResult(blob.Descriptor, BlobOutcome.Existed, 0);
-        if (blob.FilePath is { } file && _writer.LinksTrustedBlobs)
+        // A scratch layout links any local file; others link only sealed content-store blobs (see AddTrustedBlobFile).
+        if ((_writer.LinksTrustedBlobs ? blob.FilePath : blob.SealedPath) is { } file)
         {
-            _writer.AddTrustedBlobFile(file, blob.Descriptor);
-            return new BlobPushResult(blob.Descriptor, BlobOutcome.Mounted, 0);
+            return _writer.AddTrustedBlobFile(file, blob.Descriptor)
+                ? new BlobPushResult(blob.Descriptor, BlobOutcome.Mounted, 0)
+                : new BlobPushResult(blob.Descriptor, BlobOutcome.Uploaded, blob.Descriptor.Size);
         }
         await using var stream = await blob.OpenAsync(cancellationToken).ConfigureAwait(false);
         return _writer.WriteBlob(blob.Descriptor, stream)

@@ -37,5 +37,7 @@ public sealed class StoreFirstSource(IImageSource remote, ContentStoreSource sto
 
     public string? TryGetBlobPath(Digest digest) => store.TryGetBlobPath(digest);
 
+    public string? TryGetSealedBlobPath(Digest digest) => store.TryGetSealedBlobPath(digest);
+
     public void Dispose() => remote.Dispose();
 }

@@ -1,14 +1,13 @@
 namespace Oci.Build.IO;
 
 /// <summary>
-/// Folders and files only their owner can read (0700/0600 on Unix): where plaintext of layers that get encrypted may
+/// Folders only their owner can enter (0700 on Unix; the content store's blobs inside are 0400, see <see cref="SealedFile"/>): where plaintext of layers that get encrypted may
 /// live (the layer cache, decryption scratch, the plaintext layout of an encrypted build). Other users of the machine
 /// must not read what the image's recipients alone may decrypt. No-ops on Windows, where ACLs of the profile apply.
 /// </summary>
 public static class PrivateFiles
 {
     public const UnixFileMode FolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    public const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>Creates <paramref name="path"/> (and missing parents) as 0700, and narrows it to 0700 if it already exists.</summary>
     public static string CreateDirectory(string path)
@@ -21,11 +20,5 @@ public static class PrivateFiles
         Directory.CreateDirectory(path, FolderMode);
         if ((File.GetUnixFileMode(path) & ~FolderMode) != 0) File.SetUnixFileMode(path, FolderMode);
         return path;
-    }
-
-    /// <summary>Narrows a file to 0600.</summary>
-    public static void Restrict(string file)
-    {
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, FileMode);
     }
 }

@@ -8,7 +8,8 @@ namespace Oci.Build.Images;
 
 /// <summary>
 /// Assembles an image from a base, built layers and settings, and writes it as an OCI image layout (atomically, see
-/// <see cref="OciLayoutWriter"/>). Base blobs are copied byte for byte and verified on the way.
+/// <see cref="OciLayoutWriter"/>). Base blobs are copied byte for byte and verified on the way (linked when the content
+/// store holds them); built layers are linked from the content store (copied across file systems).
 /// </summary>
 public static class ImageBuilder
 {
@@ -25,7 +26,7 @@ public static class ImageBuilder
         return settings with { Labels = generated };
     }
 
-    public static ImageResult Build(BaseImage baseImage, IReadOnlyList<BuiltLayer> layers, ImageSettings settings, string layoutPath, bool layoutIsScratch = false)
+    public static ImageResult Build(BaseImage baseImage, IReadOnlyList<BuiltLayer> layers, ImageSettings settings, string layoutPath)
     {
         settings = WithGeneratedLabels(settings, baseImage);
         var format = settings.Format;
@@ -37,7 +38,7 @@ public static class ImageBuilder
             MediaType = format.Layer(l.MediaType), Digest = l.Digest, Size = l.Size, Urls = l.Urls, Annotations = l.Annotations,
         }).Concat(layers.Select(l => l.Descriptor with { MediaType = format.Layer(l.Descriptor.MediaType) })).ToList();
 
-        using var writer = OciLayoutWriter.Create(layoutPath, linkTrustedBlobs: layoutIsScratch);
+        using var writer = OciLayoutWriter.Create(layoutPath);
         foreach (var layer in baseImage.Layers)
             writer.CopyBlob(baseImage.Blobs!, layer);
         foreach (var layer in layers)
@@ -77,6 +78,8 @@ public static class ImageBuilder
             Manifest = manifestDescriptor,
             Config = configDescriptor,
             Platform = settings.Platform,
+            BaseName = manifest.Annotations?.GetValueOrDefault(AnnotationKeys.BaseName),
+            BaseDigest = manifest.Annotations?.GetValueOrDefault(AnnotationKeys.BaseDigest),
             Layers = baseImage.Layers.Select((l, i) => new ImageLayerInfo("base", l, baseDiffIds[i], "base"))
                 .Concat(layers.Select(l => new ImageLayerInfo(l.Name, l.Descriptor, l.DiffId, l.Origin.ToString())))
                 .ToList(),

@@ -18,6 +18,4 @@ public sealed record ImagePublishRequest
     public IReadOnlyList<WritableDirectory> WritableDirectories { get; init; } = [];
     public required string LayoutPath { get; init; }
     public required string CacheDirectory { get; init; }
-    /// <summary>The layout is build scratch space (e.g. the plaintext side of an encrypted build): link cached blobs into it, do not copy.</summary>
-    public bool LayoutIsScratch { get; init; }
 }

@@ -36,7 +36,7 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         var layers = builder.BuildAll(plan);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var result = ImageBuilder.Build(baseImage, layers, settings, request.LayoutPath, request.LayoutIsScratch);
+        var result = ImageBuilder.Build(baseImage, layers, settings, request.LayoutPath);
 
         foreach (var layer in result.Layers)
             log.Info($"  layer {layer.Name,-10} {layer.Descriptor.Digest} {ByteSize.Format(layer.Descriptor.Size),10}  ({layer.Origin})");

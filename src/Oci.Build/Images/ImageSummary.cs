@@ -1,67 +1,53 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Oci.Build.IO;
-using Oci.Build.Layout;
 using Oci.Build.Oci;
 
 namespace Oci.Build.Images;
 
 /// <summary>
-/// The small JSON file written beside the layout so CI scripts can read what was built without parsing logs.
-/// It is read off the final layout (after encryption, if any), so it always describes what was actually written.
+/// The small JSON file written beside the layout so CI scripts can read what was built without parsing logs. It is
+/// written from the build result (<see cref="ImageResult"/>, after encryption when that is on), the same data the build
+/// log shows, so the layout is not read again and layer names are the build's own.
 /// </summary>
 public static class ImageSummary
 {
-    /// <param name="layerNames">Names of the layers in manifest order (base layers may be left out: they are named "base").</param>
-    /// <param name="platformLayerNames">
-    /// For a multi-platform image (the layout's tags name an image index): the layer names of each platform's manifest, by
-    /// manifest digest. The summary then lists the index and, per platform, what <paramref name="layerNames"/> lists for one image.
-    /// </param>
-    public static void Write(string path, string name, string layoutPath, IReadOnlyList<string> layerNames, string? archivePath,
-        IReadOnlyDictionary<Digest, IReadOnlyList<string>>? platformLayerNames = null)
+    public static void Write(string path, ImageResult image, string? archivePath) =>
+        WriteFile(path, image.LayoutPath, new Summary(
+            image.Name, image.References.ToList(), image.Tags, image.Manifest.Digest.ToString(), image.Manifest.Size,
+            image.Config.Digest.ToString(), image.LayoutPath, Full(archivePath), image.BaseName, image.BaseDigest, Layers(image)));
+
+    /// <summary>A multi-platform image: the index, and per platform what a single image lists (<paramref name="platformImages"/>: each platform's own build result).</summary>
+    public static void Write(string path, ImageIndexResult index, IReadOnlyList<ImageResult> platformImages, string? archivePath)
+    {
+        var byManifest = platformImages.ToDictionary(i => i.Manifest.Digest);
+        var platforms = index.Platforms.Select(p =>
+        {
+            var image = byManifest.GetValueOrDefault(p.Manifest.Digest)
+                ?? throw new OciException(ErrorCodes.BuildResultUnreadable, $"No platform build result describes {p.Platform}'s manifest {p.Manifest.Digest}; publish again.");
+            return new PlatformSummary(p.Platform.ToString(), p.Manifest.Digest.ToString(), p.Manifest.Size, p.Config.ToString(),
+                image.BaseName, image.BaseDigest, Layers(image));
+        }).ToList();
+        WriteFile(path, index.LayoutPath, new IndexSummary(
+            index.Name, index.References.ToList(), index.Tags, index.Index.MediaType, index.Index.Digest.ToString(), index.Index.Size,
+            index.LayoutPath, Full(archivePath), platforms));
+    }
+
+    private static string? Full(string? archivePath) => archivePath is null ? null : Path.GetFullPath(archivePath);
+
+    private static List<SummaryLayer> Layers(ImageResult image) =>
+        image.Layers.Select(l => new SummaryLayer(l.IsBase ? "base" : l.Name, l.Descriptor.MediaType, l.Descriptor.Digest.ToString(), l.Descriptor.Size)).ToList();
+
+    private static void WriteFile(string path, string layoutPath, object summary)
     {
         // Under the layout's lock: a publish of the same project running at the same time cannot commit its layout
-        // between this read and the write below, so the last summary written describes the layout that stays.
-        using var layoutLock = OutputLock.Acquire(layoutPath);
-        var layout = OciLayout.Open(layoutPath);
-        var tags = layout.Tags().ToList();
-        var entry = layout.Index.Manifests[0];
-        var archive = archivePath is null ? null : Path.GetFullPath(archivePath);
-        object summary;
-        if (MediaTypes.IsIndex(entry.MediaType))
-        {
-            var index = OciJson.Deserialize<ImageIndex>(layout.ReadDocument(entry, "image index"), "image index");
-            summary = new IndexSummary(
-                name, tags.Select(t => $"{name}:{t}").ToList(), tags, entry.MediaType, entry.Digest.ToString(), entry.Size, layout.Root, archive,
-                index.Manifests.Select(m => Platform(layout, m, platformLayerNames?.GetValueOrDefault(m.Digest) ?? [])).ToList());
-        }
-        else
-        {
-            var (manifest, layers) = Layers(layout, entry, layerNames);
-            summary = new Summary(
-                name, tags.Select(t => $"{name}:{t}").ToList(), tags, entry.Digest.ToString(), entry.Size,
-                manifest.Config.Digest.ToString(), layout.Root, archive,
-                manifest.Annotations?.GetValueOrDefault(AnnotationKeys.BaseName), manifest.Annotations?.GetValueOrDefault(AnnotationKeys.BaseDigest), layers);
-        }
+        // while this one writes its summary, so the last summary written belongs to a layout that was committed last.
+        using var layoutLock = OutputLock.Acquire(Path.GetFullPath(layoutPath).TrimEnd(Path.DirectorySeparatorChar));
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = $"{full}.{Guid.NewGuid():N}.tmp";
         File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(summary, summary.GetType(), Options));
         AtomicFile.ReplaceFile(temp, full);
-    }
-
-    private static (ImageManifest Manifest, List<SummaryLayer> Layers) Layers(OciLayout layout, Descriptor entry, IReadOnlyList<string> layerNames)
-    {
-        var manifest = OciJson.Deserialize<ImageManifest>(layout.ReadDocument(entry, "image manifest"), "image manifest");
-        var baseCount = manifest.Layers.Count - layerNames.Count;
-        return (manifest, manifest.Layers.Select((l, i) => new SummaryLayer(i < baseCount ? "base" : layerNames[i - baseCount], l.MediaType, l.Digest.ToString(), l.Size)).ToList());
-    }
-
-    private static PlatformSummary Platform(OciLayout layout, Descriptor entry, IReadOnlyList<string> layerNames)
-    {
-        var (manifest, layers) = Layers(layout, entry, layerNames);
-        return new PlatformSummary(entry.Platform?.ToString() ?? "", entry.Digest.ToString(), entry.Size, manifest.Config.Digest.ToString(),
-            manifest.Annotations?.GetValueOrDefault(AnnotationKeys.BaseName), manifest.Annotations?.GetValueOrDefault(AnnotationKeys.BaseDigest), layers);
     }
 
     private static readonly JsonSerializerOptions Options = new(OciJson.Options) { WriteIndented = true };

@@ -16,6 +16,9 @@ public interface IBlobSource
     /// <summary>A local file holding the blob, when the source has one (lets writers copy or clone the file instead of streaming it).</summary>
     string? TryGetBlobPath(Digest digest) => null;
 
+    /// <summary>A sealed content-store file with the blob (see <see cref="Graph.IImageSource.TryGetSealedBlobPath"/>): writers may hard-link it.</summary>
+    string? TryGetSealedBlobPath(Digest digest) => null;
+
     /// <summary>
     /// Reads a manifest or index by its descriptor, verified. A layout keeps them with the blobs; a registry serves them
     /// only through <c>/manifests/&lt;digest&gt;</c>, never through <c>/blobs/</c>, so registry sources override this.

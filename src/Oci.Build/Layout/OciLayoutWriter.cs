@@ -38,9 +38,9 @@ public sealed class OciLayoutWriter : IDisposable
     private string Root { get; }
 
     /// <param name="linkTrustedBlobs">
-    /// Hard-link blobs added with <see cref="AddTrustedBlobFile"/> instead of copying them. Only for layouts that are the
-    /// build's own scratch space (the plaintext layout of an encrypted build): a linked blob shares its bytes with the
-    /// cache, so nothing may ever write into it. Outputs users receive always get copies.
+    /// Hard-link every file added with <see cref="AddTrustedBlobFile"/>, sealed or not. Only for layouts that are scratch
+    /// space of this process (an archive's staging folder): a linked file shares its bytes with its source. Without it,
+    /// only sealed content-store blobs are linked (see <see cref="AddTrustedBlobFile"/>).
     /// </param>
     public static OciLayoutWriter Create(string destination, bool linkTrustedBlobs = false)
     {
@@ -73,8 +73,17 @@ public sealed class OciLayoutWriter : IDisposable
 
     public bool HasBlob(Digest digest) => _blobs.ContainsKey(digest);
 
-    /// <summary>True when this writer links trusted blob files instead of copying them (scratch layouts only).</summary>
+    /// <summary>True when this writer links every trusted blob file, sealed or not (scratch layouts only).</summary>
     public bool LinksTrustedBlobs => _linkTrustedBlobs;
+
+    /// <summary>Bytes of blobs hard-linked instead of written (for the build log).</summary>
+    public long BytesLinked => Interlocked.Read(ref _bytesLinked);
+
+    /// <summary>Bytes of blobs written or copied into the layout.</summary>
+    public long BytesWritten => Interlocked.Read(ref _bytesWritten);
+
+    private long _bytesLinked;
+    private long _bytesWritten;
 
     /// <summary>Writes a small document (manifest, config, index) and returns its descriptor.</summary>
     public Descriptor WriteBlob(ReadOnlySpan<byte> content, string mediaType)
@@ -86,27 +95,51 @@ public sealed class OciLayoutWriter : IDisposable
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
                 file.Write(content);
             Place(temp, descriptor.Digest);
+            Interlocked.Add(ref _bytesWritten, content.Length);
         }
         return descriptor;
     }
 
-    /// <summary>Copies a blob this process built and trusts (the layer cache); its size is checked, its content is not re-read.</summary>
-    public void AddTrustedBlobFile(string sourcePath, Descriptor descriptor)
+    /// <summary>
+    /// Adds a blob from a file this process made and trusts (the content store's); its size is checked, its content is
+    /// not re-read. A sealed file (<see cref="SealedFile"/>: every content-store blob) is hard-linked, so a republish
+    /// writes only what changed instead of copying every layer. The link shares the inode with the store; that is safe
+    /// because the store's blobs are read-only and any write to them breaks the seal, which makes the store check the
+    /// bytes again before it trusts or links them (<see cref="Store.ContentStore.Has"/>), and because this writer and
+    /// every other replace blob files by rename, never write into them. Where a link cannot be made (another file system:
+    /// EXDEV; Windows) the file is copied, silently: the layout is the same either way. Callers never pass the plaintext
+    /// of a layer the output encrypts: encrypted layouts receive ciphertext only.
+    /// </summary>
+    /// <returns>True when the blob was linked (no bytes written).</returns>
+    public bool AddTrustedBlobFile(string sourcePath, Descriptor descriptor)
     {
-        if (!_blobs.TryAdd(descriptor.Digest, true)) return;
+        if (!_blobs.TryAdd(descriptor.Digest, true)) return false;
         var length = new FileInfo(sourcePath).Length;
         if (length != descriptor.Size)
+        {
+            _blobs.TryRemove(descriptor.Digest, out _);
             throw new OciException(ErrorCodes.DigestMismatch, $"Cached blob '{sourcePath}' is {length} bytes, expected {descriptor.Size}; delete the cache directory and publish again.");
+        }
         var temp = NewTempFile(descriptor.Digest);
-        if (!_linkTrustedBlobs || !HardLink.TryCreate(sourcePath, temp))
-            File.Copy(sourcePath, temp);
+        var linked = (_linkTrustedBlobs || SealedFile.IsSealed(sourcePath)) && HardLink.TryCreate(sourcePath, temp);
+        if (!linked) File.Copy(sourcePath, temp);
         Place(temp, descriptor.Digest);
+        Interlocked.Add(ref linked ? ref _bytesLinked : ref _bytesWritten, length);
+        return linked;
     }
 
-    /// <summary>Streams a blob from <paramref name="source"/>, verifying its digest and size on the way; nothing is kept on a mismatch.</summary>
+    /// <summary>
+    /// A blob from <paramref name="source"/>: linked when the source has it as a sealed content-store file, else streamed
+    /// and verified on the way (nothing is kept on a mismatch).
+    /// </summary>
     public void CopyBlob(IBlobSource source, Descriptor descriptor)
     {
         if (HasBlob(descriptor.Digest)) return;
+        if (source.TryGetSealedBlobPath(descriptor.Digest) is { } sealedFile)
+        {
+            AddTrustedBlobFile(sealedFile, descriptor);
+            return;
+        }
         using var input = source.OpenBlob(descriptor);
         WriteBlob(descriptor, input);
     }
@@ -128,6 +161,7 @@ public sealed class OciLayoutWriter : IDisposable
                     throw new OciException(ErrorCodes.DigestMismatch, $"Blob {descriptor.Digest} is {output.Length} bytes, expected {descriptor.Size}.");
             }
             Place(temp, descriptor.Digest);
+            Interlocked.Add(ref _bytesWritten, descriptor.Size);
         }
         catch
         {
@@ -207,6 +241,9 @@ public sealed class OciLayoutWriter : IDisposable
         var target = BlobPath(digest);
         if (_inPlace && !File.Exists(target)) _added.Add(target);
         File.Move(temp, target, overwrite: true);
+        // rename(2) does nothing when both names are links to one file (a republish linking the store blob the layout
+        // already links): the temp name is then still there.
+        if (File.Exists(temp)) File.Delete(temp);
     }
 
     private void WriteFileAtomically(string name, byte[] content)

@@ -261,4 +261,8 @@ public static class ErrorCodes
     public const string LayoutOutputNotOurs = "OCI1091";
     /// <summary>Another process kept an output locked (it is writing the same layout) for longer than the lock timeout (10 minutes).</summary>
     public const string OutputLocked = "OCI1092";
+
+    // engine (OCI1093-1099)
+    /// <summary>The build result file (obj/, written by the image step for the steps after it) is missing or not one this version wrote.</summary>
+    public const string BuildResultUnreadable = "OCI1093";
 }

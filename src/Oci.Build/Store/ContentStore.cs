@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Oci.Build.IO;
 using Oci.Build.Layers;
 using Oci.Build.Oci;
 
@@ -17,7 +18,9 @@ namespace Oci.Build.Store;
 /// </list>
 /// Pulled manifests and blobs go to the same blobs, verified before they are stored. Writes are atomic (temp file +
 /// rename), so concurrent builds sharing a store see whole entries or none.
-/// The store holds the plaintext of layers that encrypted builds then encrypt: its folders are 0700 and its blobs 0600.
+/// The store holds the plaintext of layers that encrypted builds then encrypt: its folders are 0700 and its blobs 0400.
+/// Blobs are sealed (<see cref="SealedFile"/>) when stored, so layouts can hard-link them instead of copying them
+/// (<see cref="Layout.OciLayoutWriter.AddStoredBlobFile"/>); a blob whose seal is broken is checked again before use.
 /// </summary>
 public sealed class ContentStore(string root)
 {
@@ -25,11 +28,35 @@ public sealed class ContentStore(string root)
 
     public string BlobPath(Digest digest) => Path.Combine(Root, "blobs", digest.Algorithm, digest.Hex);
 
-    /// <summary>True when the store holds the blob (with this size, when given).</summary>
+    /// <summary>
+    /// True when the store holds the blob (with this size, when given), intact. A sealed blob is intact; one whose seal
+    /// is broken (written through a layout's hard link, or stored by an older version) is hashed again once: sealed
+    /// when it is right, a miss when not (the caller makes it again, and <see cref="Store"/> replaces the file).
+    /// </summary>
     public bool Has(Digest digest, long? size = null)
     {
         var file = new FileInfo(BlobPath(digest));
-        return file.Exists && (size is null || file.Length == size);
+        if (!file.Exists || (size is not null && file.Length != size)) return false;
+        return SealedFile.IsSealed(file) || Reseal(file, digest);
+    }
+
+    /// <summary>The stored file of a blob that is there and intact (see <see cref="Has"/>), to link or read.</summary>
+    public string? TryGetBlobPath(Digest digest, long? size = null) => Has(digest, size) ? BlobPath(digest) : null;
+
+    private static bool Reseal(FileInfo file, Digest digest)
+    {
+        try
+        {
+            using (var input = new VerifyingReadStream(new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan),
+                       digest, file.Length, $"Stored blob {digest}"))
+                input.CopyTo(Stream.Null, 1 << 17);
+            SealedFile.Seal(file.FullName);
+            return true;
+        }
+        catch (Exception ex) when (ex is OciException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     public CachedLayer? FindBySelector(string selector) => ReadLayer(Path.Combine(Root, "selectors", selector + ".json"));
@@ -76,14 +103,15 @@ public sealed class ContentStore(string root)
     }
 
     /// <summary>
-    /// Moves a finished, just-verified blob file into the store. It always replaces what is there: a file already at that
-    /// name may be a damaged copy (that is why the blob was made again), and the rename is atomic for concurrent readers.
+    /// Moves a finished, just-verified blob file into the store, sealed. It always replaces what is there: a file already at
+    /// that name may be a damaged copy (that is why the blob was made again; a rename gives the store a new inode, so a
+    /// layout still linked to the damaged one keeps it to itself), and the rename is atomic for concurrent readers.
     /// </summary>
     public string Store(string tempFile, Digest digest)
     {
         var target = BlobPath(digest);
         PrivateDirectory(Path.GetDirectoryName(target)!);
-        IO.PrivateFiles.Restrict(tempFile);
+        SealedFile.Seal(tempFile);
         File.Move(tempFile, target, overwrite: true);
         return target;
     }

@@ -28,13 +28,12 @@ public sealed class SmallDelta : IDisposable
         File.WriteAllText(changed, "hello from the app, version 2");
         var platform = Platform.FromRuntimeIdentifier("linux-x64");
         var created = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
-        var builder = new LayerBuilder(new ContentStore(V1.Image.CacheDirectory), LayerCompression.Gzip, new TarSettings(created.ToUnixTimeSeconds()));
-        using var baseImage = new LayoutBaseImageProvider(V1.Combine()).Resolve($"oci:{V1.Combine("base")}:base", platform);
+        using var baseImage = TestImages.FromLayout(V1.Combine("base"), "base");
         V2Layout = V1.Combine("plain-v2");
-        var result = ImageBuilder.Build(baseImage,
+        var result = TestImages.OnBase(baseImage, V1.Image.CacheDirectory,
             [
-                builder.Build(new LayerSpec("app", [LayerEntry.FromFile("app/app.txt", changed)])),
-                builder.Build(new LayerSpec("data", [LayerEntry.FromFile("app/data.bin", V1.Combine("files", "data.bin"))])),
+                new LayerSpec("app", [LayerEntry.FromFile("app/app.txt", changed)]),
+                new LayerSpec("data", [LayerEntry.FromFile("app/data.bin", V1.Combine("files", "data.bin"))]),
             ],
             new ImageSettings { Repository = "test/app", Tags = ["v2"], Platform = platform, Created = created, Entrypoint = ["/app/app"] }, V2Layout);
         V2Manifest = result.Manifest;

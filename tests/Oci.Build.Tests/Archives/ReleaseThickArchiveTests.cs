@@ -80,10 +80,8 @@ public sealed partial class ReleaseBundleTests
         var platform = Platform.FromRuntimeIdentifier("linux-x64");
         var created = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
         using var baseImage = new LayoutBaseImageProvider(work.Path).Resolve($"oci:{appLayout}:{OciLayout.Open(appLayout).Tags().First()}", platform);
-        var layer = new LayerBuilder(new ContentStore(work.Combine("cache")), LayerCompression.Gzip, new TarSettings(created.ToUnixTimeSeconds()))
-            .Build(new LayerSpec("note", [LayerEntry.FromFile("app/release-note.txt", changed)]));
         var v2Layout = work.Combine("hello-1.0.1");
-        var built = ImageBuilder.Build(baseImage, [layer], new ImageSettings { Repository = "samples/hello-oci", Tags = ["1.0.1"], Platform = platform, Created = created }, v2Layout);
+        var built = TestImages.OnBase(baseImage, work.Combine("cache"), [new LayerSpec("note", [LayerEntry.FromFile("app/release-note.txt", changed)])], new ImageSettings { Repository = "samples/hello-oci", Tags = ["1.0.1"], Platform = platform, Created = created }, v2Layout);
         // The bundle pins each image by digest (NAME:TAG@DIGEST): the new tag, and the new digest.
         var name = hello.Image.Split('@')[0].Replace(":1.0.0", ":1.0.1", StringComparison.Ordinal);
         var image = hello with { Image = hello.Image.Contains('@') ? $"{name}@{built.Manifest.Digest}" : name, ContentDigest = built.Manifest.Digest.ToString(), Size = built.Manifest.Size, MediaType = built.Manifest.MediaType };

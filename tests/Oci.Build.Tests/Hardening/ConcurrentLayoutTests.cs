@@ -29,7 +29,7 @@ public class ConcurrentLayoutTests : IDisposable
             Repository = "test/hello", Tags = ["v1"], Platform = Platform.FromRuntimeIdentifier("linux-x64"),
             Created = DateTimeOffset.UnixEpoch, Entrypoint = ["/hello"],
         };
-        return FilesystemImage.Build([LayerEntry.FromFile("hello.txt", file)], settings, layoutPath, _temp.Combine("cache", content));
+        return TestImages.Files([LayerEntry.FromFile("hello.txt", file)], settings, layoutPath, _temp.Combine("cache", content));
     }
 
     private static HashSet<string> BlobNames(string layoutPath) =>

@@ -20,10 +20,11 @@ public sealed class PlaintextPrivacyTests
         Assert.Equal(PrivateFiles.FolderMode, File.GetUnixFileMode(image.CacheDirectory));
         var blobs = Directory.GetFiles(Path.Combine(image.CacheDirectory, "blobs"), "*", SearchOption.AllDirectories);
         Assert.NotEmpty(blobs);
-        // Every added (plaintext) layer is in the cache, and no blob there is readable by group or others.
+        // Every added (plaintext) layer is in the cache, and no blob there is readable by group or others (sealed: 0400,
+        // so a layout hard-linked to it cannot be written into by accident either).
         foreach (var layer in image.AddedLayers)
             Assert.Contains(blobs, b => Path.GetFileName(b) == layer.Hex);
-        Assert.All(blobs, b => Assert.Equal(PrivateFiles.FileMode, File.GetUnixFileMode(b)));
+        Assert.All(blobs, b => Assert.Equal(SealedFile.Mode, File.GetUnixFileMode(b)));
         Assert.All(Directory.GetDirectories(Path.Combine(image.CacheDirectory, "blobs"), "*", SearchOption.AllDirectories),
             d => Assert.Equal(PrivateFiles.FolderMode, File.GetUnixFileMode(d)));
     }

@@ -62,7 +62,7 @@ public sealed class SdkConfigComparisonTests : IDisposable
         var baseLayout = _work.Combine("base");
         var file = _work.Combine("base.txt");
         File.WriteAllText(file, "base");
-        FilesystemImage.Build([LayerEntry.FromFile("etc/base-release", file)], TestImages.Settings("base", "1") with
+        TestImages.Files([LayerEntry.FromFile("etc/base-release", file)], TestImages.Settings("base", "1") with
         {
             Environment = [new("PATH", "/usr/local/bin:/usr/bin:/bin"), new("LOGGER_VERBOSITY", "Info")],
             Labels = new Dictionary<string, string> { ["org.example.base"] = "yes" },

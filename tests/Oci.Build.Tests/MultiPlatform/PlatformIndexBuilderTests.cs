@@ -77,8 +77,7 @@ public sealed class PlatformIndexBuilderTests : IDisposable
         using var baseImage = TestImages.FromLayout(baseLayout);
         var file = Path.Combine(_temp.Path, $"{rid}.txt");
         File.WriteAllText(file, $"app for {rid}");
-        var builder = new LayerBuilder(new ContentStore(cache), LayerCompression.Gzip, new TarSettings(1_700_000_000));
-        var layer = builder.Build(new LayerSpec("app", [LayerEntry.FromFile("app/content.txt", file)]));
-        ImageBuilder.Build(baseImage, [layer], TestImages.Settings("app", "1") with { Platform = Platform.FromRuntimeIdentifier(rid) }, layoutPath);
+        TestImages.OnBase(baseImage, cache, [new LayerSpec("app", [LayerEntry.FromFile("app/content.txt", file)])],
+            TestImages.Settings("app", "1") with { Platform = Platform.FromRuntimeIdentifier(rid) }, layoutPath);
     }
 }

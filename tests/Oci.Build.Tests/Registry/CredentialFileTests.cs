@@ -1,3 +1,4 @@
+using Oci.Build.Tests.Infrastructure;
 using System.Text;
 using System.Text.RegularExpressions;
 using Oci.Build.Oci;

@@ -1,3 +1,4 @@
+using Oci.Build.Tests.Infrastructure;
 using Oci.Build.Oci;
 using Oci.Build.Tests.Registry.Support;
 

@@ -1,3 +1,4 @@
+using Oci.Build.Tests.Infrastructure;
 using Oci.Build.Graph;
 using Oci.Build.Layout;
 using Oci.Build.Oci;

@@ -29,7 +29,7 @@ public sealed class OciPushLayoutTests
         var data = work.Combine("data.bin");
         File.WriteAllBytes(data, RandomNumberGenerator.GetBytes(4096));
         var layout = work.Combine("layout");
-        FilesystemImage.Build([LayerEntry.FromFile("opt/data.bin", data)], TestImages.Settings("pushme", "1.0", "latest"), layout, work.Combine("cache"));
+        TestImages.Files([LayerEntry.FromFile("opt/data.bin", data)], TestImages.Settings("pushme", "1.0", "latest"), layout, work.Combine("cache"));
         var digest = TestImages.ManifestDigest(layout);
         var emptyConf = work.Combine("registries.conf");
         File.WriteAllText(emptyConf, "# none\n");

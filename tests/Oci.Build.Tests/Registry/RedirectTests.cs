@@ -1,3 +1,4 @@
+using Oci.Build.Tests.Infrastructure;
 using System.Collections.Concurrent;
 using System.Text;
 using Oci.Build.Store;

@@ -96,12 +96,10 @@ public sealed class SbomTests : IDisposable
         {
             var file = _harness.Combine($"{rid}.txt");
             File.WriteAllText(file, rid);
-            var builder = new LayerBuilder(new ContentStore(_harness.Combine("build-cache")), LayerCompression.Gzip,
-                new TarSettings(1_700_000_000));
-            var layer = builder.Build(new LayerSpec("app", [LayerEntry.FromFile("app/rid.txt", file)]));
             using var baseImage = TestImages.FromLayout(basePath);
             platformLayouts[rid] = _harness.Combine("platform-" + rid);
-            ImageBuilder.Build(baseImage, [layer], TestImages.Settings("app", "1.0") with { Platform = Platform.FromRuntimeIdentifier(rid) }, platformLayouts[rid]);
+            TestImages.OnBase(baseImage, _harness.Combine("build-cache"), [new LayerSpec("app", [LayerEntry.FromFile("app/rid.txt", file)])],
+                TestImages.Settings("app", "1.0") with { Platform = Platform.FromRuntimeIdentifier(rid) }, platformLayouts[rid]);
         }
         var amd64 = OciLayout.Open(platformLayouts["linux-x64"]).FindManifest("1.0") with { Annotations = null };
         var sbom = System.Text.Encoding.UTF8.GetString(ImageSbom.Attach(Request(platformLayouts["linux-x64"], amd64), _harness.Log));

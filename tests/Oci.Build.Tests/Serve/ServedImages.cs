@@ -26,7 +26,7 @@ public sealed class ServedImages : IDisposable
             Entrypoint = ["/bin/busybox", "httpd", "-f", "-p", $"127.0.0.1:{WebPort}", "-h", "/www"],
         };
         var webLayout = Temp.Combine("web-layout");
-        Web = FilesystemImage.Build([LayerEntry.FromFile("bin/busybox", "/bin/busybox"), LayerEntry.FromFile("www/index.html", page)], settings, webLayout, Temp.Combine("cache"));
+        Web = TestImages.Files([LayerEntry.FromFile("bin/busybox", "/bin/busybox"), LayerEntry.FromFile("www/index.html", page)], settings, webLayout, Temp.Combine("cache"));
         Archive = Temp.Combine("release.tar");
         OciArchive.Write(webLayout, Archive, imageName: "registry.example/samples/web");
 

@@ -27,7 +27,7 @@ public class LayoutTests : IDisposable
             Created = DateTimeOffset.UnixEpoch,
             Entrypoint = ["/hello"],
         };
-        return FilesystemImage.Build([LayerEntry.FromFile("hello.txt", file)], settings, layoutPath, _temp.Combine("cache"));
+        return TestImages.Files([LayerEntry.FromFile("hello.txt", file)], settings, layoutPath, _temp.Combine("cache"));
     }
 
     [Fact]
@@ -58,25 +58,39 @@ public class LayoutTests : IDisposable
     }
 
     [Fact]
-    public void Outputs_get_copies_of_cached_blobs_and_only_scratch_layouts_share_them()
+    public void Layouts_link_sealed_store_blobs_and_a_write_through_the_link_is_caught()
     {
         var file = _temp.Combine("files", "x.txt");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         File.WriteAllText(file, "x");
-        var layer = new LayerBuilder(new ContentStore(_temp.Combine("cache")), LayerCompression.Gzip, new TarSettings(0))
-            .Build(new LayerSpec("app", [LayerEntry.FromFile("x.txt", file)]));
+        var store = new ContentStore(_temp.Combine("cache"));
+        var builder = new LayerBuilder(store, LayerCompression.Gzip, new TarSettings(0));
+        var layer = builder.Build(new LayerSpec("app", [LayerEntry.FromFile("x.txt", file)]));
         var settings = new ImageSettings { Repository = "t/x", Tags = ["v1"], Platform = Platform.FromRuntimeIdentifier("linux-x64"), Created = DateTimeOffset.UnixEpoch };
-
         using (var scratchBase = BaseImage.Scratch())
         {
             ImageBuilder.Build(scratchBase, [layer], settings, _temp.Combine("output"));
-            ImageBuilder.Build(scratchBase, [layer], settings, _temp.Combine("scratch"), layoutIsScratch: true);
+            ImageBuilder.Build(scratchBase, [layer], settings, _temp.Combine("output"));   // a republish links what is linked already
         }
-        string LinkCount(string path) => ProcessRunner.Run("stat", "-c", "%h", path).EnsureSuccess("stat").StandardOutput.Trim();
+        Assert.Empty(Directory.GetFiles(_temp.Combine("output"), "*.tmp", SearchOption.AllDirectories));
+
+        string Stat(string format, string path) => ProcessRunner.Run("stat", "-c", format, path).EnsureSuccess("stat").StandardOutput.Trim();
         var output = OciLayout.Open(_temp.Combine("output")).BlobPath(layer.Descriptor.Digest);
-        var scratch = OciLayout.Open(_temp.Combine("scratch")).BlobPath(layer.Descriptor.Digest);
-        Assert.Equal("1", LinkCount(output));   // a user may do anything to an output; the cache must not feel it
-        Assert.Equal("2", LinkCount(scratch));  // the cache's blob and the scratch layout's are one file
+        Assert.Equal("2", Stat("%h", output));     // the store's blob and the layout's are one file: nothing copied
+        Assert.Equal("400", Stat("%a", output));   // read-only (and private: the store may hold plaintext of layers to encrypt)
+
+        // A write through the layout's name (root ignores 0400) breaks the seal: the store checks the bytes, finds them
+        // wrong and makes the layer again under a new inode; the layout keeps its damaged file to itself.
+        var damaged = File.ReadAllBytes(output);
+        damaged[^1] ^= 0xff;
+        File.SetUnixFileMode(output, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllBytes(output, damaged);
+        Assert.False(store.Has(layer.Descriptor.Digest, layer.Descriptor.Size));
+        var again = builder.Build(new LayerSpec("app", [LayerEntry.FromFile("x.txt", file)]));
+        Assert.Equal(layer.Descriptor.Digest, again.Descriptor.Digest);
+        Assert.Equal(layer.Descriptor.Digest, Digest.Of(File.ReadAllBytes(store.BlobPath(layer.Descriptor.Digest))));
+        Assert.Equal("1", Stat("%h", output));
+        Assert.True(store.Has(layer.Descriptor.Digest, layer.Descriptor.Size));
     }
 
     [Fact]

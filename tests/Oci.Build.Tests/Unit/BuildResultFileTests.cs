@@ -1,0 +1,50 @@
+using Oci.Build.Images;
+using Oci.Build.Layers;
+using Oci.Build.Oci;
+using Oci.Build.Store;
+using Oci.Build.Tests.Infrastructure;
+
+namespace Oci.Build.Tests.Unit;
+
+public sealed class BuildResultFileTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void The_build_result_travels_as_data_and_a_damaged_or_foreign_file_is_OCI1093()
+    {
+        var file = _temp.Combine("files", "x.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, "x");
+        var layer = new LayerBuilder(new ContentStore(_temp.Combine("cache")), LayerCompression.Gzip, new TarSettings(0))
+            .Build(new LayerSpec("app", [LayerEntry.FromFile("x.txt", file)]));
+        var settings = new ImageSettings { Repository = "t/x", Tags = ["v1", "latest"], Platform = Platform.FromRuntimeIdentifier("linux-arm64"), Created = DateTimeOffset.UnixEpoch };
+        ImageResult built;
+        using (var scratchBase = BaseImage.Scratch())
+            built = ImageBuilder.Build(scratchBase, [layer], settings, _temp.Combine("layout"));
+
+        var path = _temp.Combine("obj", "oci-image.result.json");
+        BuildResultFile.Write(path, built);
+        var read = BuildResultFile.ReadImage(path);
+        Assert.Equal(built.Manifest, read.Manifest);
+        Assert.Equal(built.Config, read.Config);
+        Assert.Equal(built.Tags, read.Tags);
+        Assert.Equal(built.Platform.ToString(), read.Platform.ToString());
+        Assert.Equal(built.Layers.Select(l => (l.Name, l.Descriptor, l.DiffId, l.Origin)), read.Layers.Select(l => (l.Name, l.Descriptor, l.DiffId, l.Origin)));
+
+        // Encryption's view: the same names and roles, new descriptors for the layers it rewrote.
+        var encrypted = layer.Descriptor with { MediaType = MediaTypes.OciLayerGzip + "+encrypted", Digest = Digest.Of("ciphertext"u8) };
+        var rewritten = read.Rewritten(_temp.Combine("encrypted"), built.Manifest with { Digest = Digest.Of("m"u8) },
+            new Dictionary<Digest, Descriptor> { [layer.Descriptor.Digest] = encrypted });
+        Assert.Equal([("app", encrypted)], rewritten.Layers.Select(l => (l.Name, l.Descriptor)));
+
+        File.WriteAllText(path, """{"version":2,"image":{}}""");
+        Assert.Equal(ErrorCodes.BuildResultUnreadable, Assert.Throws<OciException>(() => BuildResultFile.ReadImage(path)).Code);
+        File.WriteAllText(path, """{"version":1,"image":{"name":"t/x"}}""");   // required members missing
+        Assert.Equal(ErrorCodes.BuildResultUnreadable, Assert.Throws<OciException>(() => BuildResultFile.ReadImage(path)).Code);
+        File.Delete(path);
+        Assert.Equal(ErrorCodes.BuildResultUnreadable, Assert.Throws<OciException>(() => BuildResultFile.ReadImage(path)).Code);
+    }
+}
