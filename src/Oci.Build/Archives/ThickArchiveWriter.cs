@@ -90,6 +90,7 @@ public static class ThickArchiveWriter
         var sources = new List<IImageSource>();
         try
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(archive)!);
             var contents = new ArchiveContents();
             var blobs = 0;
             if (request.Bundle is not null) request.Baseline?.CheckBundle(request.Bundle.Name);
