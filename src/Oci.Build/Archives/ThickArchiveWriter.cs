@@ -45,10 +45,11 @@ public sealed record ThickArchiveResult(string ArchivePath, long Size, Digest Di
 }
 
 /// <summary>
-/// Writes a thick archive (<see cref="ThickArchive"/>). The images are gathered with the one copy engine into a staging
-/// layout beside the archive (every platform, base layers, each blob once: the layout sink keeps what it has), then
-/// bundle.json, the relocation map and checksums.sha256 join them in one reproducible tar: entries sorted, <c>./</c>
-/// prefix, one timestamp, uid/gid 0, 0644/0755; gzip with fixed settings when asked. The archive is replaced atomically.
+/// Writes a thick archive (<see cref="ThickArchive"/>). The images are gathered with the one copy engine into
+/// <see cref="ArchiveContents"/> (every platform, base layers, each blob once; documents read, layers only listed), then
+/// every blob streams once from its source into one reproducible tar beside bundle.json, the relocation map and
+/// checksums.sha256: entries sorted, <c>./</c> prefix, one timestamp, uid/gid 0, 0644/0755; gzip with fixed settings when
+/// asked. No staging copy: every byte is written once. The archive is replaced atomically.
 /// </summary>
 public static class ThickArchiveWriter
 {
@@ -196,9 +197,9 @@ public static class ThickArchiveWriter
     }
 
     /// <summary>
-    /// Signs each archived image that has no cosign signature in the staging layout (one read from local layouts, or pushed
-    /// unsigned), as a push with the key would: under its archived name, with its SBOM referrers. All signatures are made
-    /// (and checked) before the layout is rewritten.
+    /// Signs each archived image that has no cosign signature among the gathered contents (one read from local layouts, or
+    /// pushed unsigned), as a push with the key would: under its archived name, with its SBOM referrers. All signatures are
+    /// made (and checked) before any is added to the contents.
     /// </summary>
     private static void SignUnsignedImages(ArchiveContents contents, IReadOnlyList<ArchiveImage> images, IImageSigner signer, IBuildLog log, CancellationToken cancellationToken)
     {
