@@ -38,9 +38,25 @@ public sealed class ThickArchiveImporter(RegistrySettings settings, IBuildLog lo
 {
     public ImportResult Import(ImportRequest request, CancellationToken cancellationToken = default)
     {
+        // One opening of the archive for the verification and the push: its members are hashed once, by the verifier.
+        ArchiveSource archive;
+        try
+        {
+            archive = ArchiveSource.Open(request.ArchivePath);
+        }
+        catch (OciException ex)
+        {
+            throw new OciException(ErrorCodes.ImportRefused,
+                $"'{Path.GetFullPath(request.ArchivePath)}' failed verification; nothing was pushed. 1 problem(s): {ex.Code}: {ex.Message}", ex);
+        }
+        using (archive) return Import(archive, request, cancellationToken);
+    }
+
+    private ImportResult Import(ArchiveSource archive, ImportRequest request, CancellationToken cancellationToken)
+    {
         var verification = request.Policy is { } policy
-            ? ThickArchiveVerifier.Verify(request.ArchivePath, policy, policy.JudgesSiteNames ? SiteNames(request) : null, cancellationToken)
-            : ThickArchiveVerifier.Verify(request.ArchivePath, cancellationToken);
+            ? ThickArchiveVerifier.Verify(archive, policy, policy.JudgesSiteNames ? SiteNames(archive, request) : null, cancellationToken)
+            : ThickArchiveVerifier.Verify(archive, cancellationToken);
         if (!verification.IsValid)
             throw new OciException(ErrorCodes.ImportRefused,
                 $"'{verification.ArchivePath}' failed verification; nothing was pushed. {verification.Problems.Count} problem(s): " +
@@ -49,13 +65,15 @@ public sealed class ThickArchiveImporter(RegistrySettings settings, IBuildLog lo
             ?? throw new OciException(ErrorCodes.ImportRefused,
                 $"'{verification.ArchivePath}' holds images without a bundle; import them one by one with dotnet oci copy oci-archive:FILE:REF docker://HOST/REPO:TAG.");
         if (verification.Delta is { } delta) CheckSiteHas(delta, bundle, request, cancellationToken);
+        // Verified: the push reads the configs and layers without hashing them a second time.
+        archive.TrustVerified(verification.MemberSha256);
         log.Info($"Verified {verification.ArchivePath}: {verification.Images} images, {verification.Files} files ({ByteSize.Format(verification.Bytes)}); importing into {request.Target}");
         var relocation = new BundleRelocator(settings, log).Relocate(new RelocationRequest
         {
             Bundle = bundle,
             Target = request.Target,
             Naming = request.Naming,
-            Sources = new BundleImageSourceMap { Archive = request.ArchivePath },
+            Sources = new BundleImageSourceMap { Archive = request.ArchivePath, OpenArchive = archive },
             MappingPath = request.MappingPath,
             Parallelism = request.Parallelism,
             Progress = request.Progress,
@@ -68,11 +86,10 @@ public sealed class ThickArchiveImporter(RegistrySettings settings, IBuildLog lo
     /// image by the name it will be pulled as there, as containers/image will. Null when the bundle cannot be read (the
     /// verification reports why).
     /// </summary>
-    private static IReadOnlyDictionary<string, ImageReference>? SiteNames(ImportRequest request)
+    private static IReadOnlyDictionary<string, ImageReference>? SiteNames(ArchiveSource source, ImportRequest request)
     {
         try
         {
-            using var source = ArchiveSource.Open(request.ArchivePath);
             if (source.Members.TryReadDocument(ThickArchive.BundleFile, ErrorCodes.InvalidBundle) is not { } bytes) return null;
             var bundle = BundleJson.Deserialize(bytes, "bundle.json");
             return RelocationPlanner.Plan(bundle, request.Target, request.Naming).ToDictionary(p => p.Original,

@@ -16,6 +16,9 @@ public sealed record ArchiveVerification(string ArchivePath, int Images, int Fil
     /// <summary>For a delta archive: its baseline and the blobs it expects at the site (checked to be exactly the ones it lacks).</summary>
     public DeltaRecord? Delta { get; init; }
 
+    /// <summary>Each member's sha256 as measured (hex), for an import that pushes from the archive it just verified.</summary>
+    public IReadOnlyDictionary<string, string> MemberSha256 { get; init; } = new Dictionary<string, string>();
+
     public bool IsValid => Problems.Count == 0;
 }
 
@@ -80,22 +83,37 @@ public static partial class ThickArchiveVerifier
         }
         if (policy is not null) CheckSignatures(source, policy, usedAs, problems, cancellationToken);
         if (problems.Count > 0) bundle = null;
-        return new ArchiveVerification(path, images, source.Members.Files.Count, source.Members.Files.Values.Sum(r => r.Length), problems, bundle) { Delta = delta };
+        return new ArchiveVerification(path, images, source.Members.Files.Count, source.Members.Files.Values.Sum(r => r.Length), problems, bundle) { Delta = delta, MemberSha256 = hashes };
     }
 
-    /// <summary>Hashes every member once; compares with checksums.sha256. Returns member -> its actual sha256 (hex).</summary>
+    /// <summary>
+    /// Hashes every member once, a member per core at a time (largest first, so the cores finish together), each read
+    /// straight from its range; compares with checksums.sha256. Returns member -> its actual sha256 (hex).
+    /// </summary>
     private static Dictionary<string, string> CheckChecksums(ArchiveSource source, List<ArchiveProblem> problems, CancellationToken cancellationToken)
     {
         var members = source.Members;
-        var actual = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, range) in members.Files)
+        var measured = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        // The checksum file and its signature cannot list themselves; the signature covers the checksum file.
+        var toHash = members.Files.Where(f => f.Key is not (ThickArchive.ChecksumFile or ThickArchive.ChecksumSignatureFile))
+            .OrderByDescending(f => f.Value.Length).ToList();
+        try
         {
-            // The checksum file and its signature cannot list themselves; the signature covers the checksum file.
-            if (name is ThickArchive.ChecksumFile or ThickArchive.ChecksumSignatureFile) continue;
-            cancellationToken.ThrowIfCancellationRequested();
-            using var stream = members.Open(range);
-            actual[name] = Convert.ToHexStringLower(SHA256.HashData(stream));
+            Parallel.ForEach(toHash, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, member =>
+            {
+                using var stream = members.Open(member.Value);
+                measured[member.Key] = Convert.ToHexStringLower(SHA256.HashData(stream));
+            });
         }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+        {
+            // As a sequential read would fail: with the (first) error itself.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerExceptions[0]);
+        }
+        // In archive order, as the problems below are reported.
+        var actual = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in members.Files.Keys)
+            if (measured.TryGetValue(name, out var hash)) actual[name] = hash;
         var listing = members.TryReadDocument(ThickArchive.ChecksumFile, ErrorCodes.InvalidThickArchive);
         if (listing is null)
         {

@@ -45,10 +45,11 @@ public sealed record ThickArchiveResult(string ArchivePath, long Size, Digest Di
 }
 
 /// <summary>
-/// Writes a thick archive (<see cref="ThickArchive"/>). The images are gathered with the one copy engine into a staging
-/// layout beside the archive (every platform, base layers, each blob once: the layout sink keeps what it has), then
-/// bundle.json, the relocation map and checksums.sha256 join them in one reproducible tar: entries sorted, <c>./</c>
-/// prefix, one timestamp, uid/gid 0, 0644/0755; gzip with fixed settings when asked. The archive is replaced atomically.
+/// Writes a thick archive (<see cref="ThickArchive"/>). The images are gathered with the one copy engine into
+/// <see cref="ArchiveContents"/> (every platform, base layers, each blob once; documents read, layers only listed), then
+/// every blob streams once from its source into one reproducible tar beside bundle.json, the relocation map and
+/// checksums.sha256: entries sorted, <c>./</c> prefix, one timestamp, uid/gid 0, 0644/0755; gzip with fixed settings when
+/// asked. No staging copy: every byte is written once. The archive is replaced atomically.
 /// </summary>
 public static class ThickArchiveWriter
 {
@@ -85,25 +86,25 @@ public static class ThickArchiveWriter
     {
         var stopwatch = Stopwatch.StartNew();
         var archive = Path.GetFullPath(request.ArchivePath);
-        var directory = Path.GetDirectoryName(archive)!;
-        var staging = Path.Combine(directory, $".{Path.GetFileName(archive)}.{Guid.NewGuid():N}.staging");
         var temp = archive + $".{Guid.NewGuid():N}.tmp";
+        // Sources stay open until the tar is written: the layers are read from them then, once, straight into it.
+        var sources = new List<IImageSource>();
         try
         {
-            Directory.CreateDirectory(staging);
-            var layout = Path.Combine(staging, "artifacts", "layout");
+            Directory.CreateDirectory(Path.GetDirectoryName(archive)!);
+            var contents = new ArchiveContents();
             var blobs = 0;
             if (request.Bundle is not null) request.Baseline?.CheckBundle(request.Bundle.Name);
             var leftOut = new Dictionary<Digest, (Descriptor Descriptor, SortedSet<string> Repositories)>();
             foreach (var image in request.Images)
             {
-                using var source = openSource(image.Source);
-                // Scratch space: blobs that are files of the build's own layout are linked in, not copied.
-                using var layoutSink = new LayoutSink(layout, linkBlobs: true, keepExisting: true);
+                var source = openSource(image.Source);
+                sources.Add(source);
                 var skipped = new System.Collections.Concurrent.ConcurrentDictionary<Digest, Descriptor>();
-                using var sink = request.Baseline is { } baseline
-                    ? new BaselineSink(layoutSink, LeaveOut(source, image, baseline, cancellationToken), skipped)
-                    : (IImageSink)layoutSink;
+                IImageSink sink = request.Baseline is { } baseline
+                    ? new BaselineSink(contents, LeaveOut(source, image, baseline, cancellationToken), skipped)
+                    : contents;
+                // Gathers the graph (documents read and verified, blobs only listed); no layer byte moves yet.
                 var copy = ImageCopier.CopyAsync(source, sink, [new CopyRoot(image.Descriptor with { Annotations = null }, [image.Reference])],
                     // Signatures and SBOM referrers of the image travel in the archive (and from it at import).
                     new CopyOptions { Parallelism = request.Parallelism, IncludeAttached = true }, cancellationToken).GetAwaiter().GetResult();
@@ -118,39 +119,37 @@ public static class ThickArchiveWriter
             }
             if (request.Images.Count == 0)
                 throw new OciException(ErrorCodes.InvalidThickArchive, "A thick archive needs at least one image.");
-            if (request.Signer is { } imageSigner) SignUnsignedImages(layout, request.Images, imageSigner, log, cancellationToken);
+            if (request.Signer is { } imageSigner) SignUnsignedImages(contents, request.Images, imageSigner, log, cancellationToken);
+            var files = new SortedDictionary<string, ArchiveFile>(StringComparer.Ordinal);
+            foreach (var (blob, length, open) in contents.Blobs())
+                files[$"{ThickArchive.LayoutDirectory}{OciLayout.BlobsDirectoryName}/{blob.Algorithm}/{blob.Hex}"] =
+                    new ArchiveFile(length, open, blob.Algorithm == "sha256" ? blob.Hex : null);
+            files[ThickArchive.LayoutDirectory + OciLayout.LayoutFileName] = ArchiveFile.Of(Encoding.UTF8.GetBytes($"{{\"imageLayoutVersion\":\"{MediaTypes.OciLayoutVersion}\"}}"));
+            files[ThickArchive.LayoutDirectory + OciLayout.IndexFileName] = ArchiveFile.Of(OciJson.Serialize(contents.Index));
             if (request.Bundle is { } bundle)
             {
-                File.WriteAllBytes(Path.Combine(staging, ThickArchive.BundleFile), BundleJson.Serialize(bundle));
-                File.WriteAllBytes(Path.Combine(staging, ThickArchive.MappingFile), RelocationMapping.Serialize(bundle, AsArchived(request.Images)));
+                files[ThickArchive.BundleFile] = ArchiveFile.Of(BundleJson.Serialize(bundle));
+                files[ThickArchive.MappingFile] = ArchiveFile.Of(RelocationMapping.Serialize(bundle, AsArchived(request.Images)));
             }
             DeltaRecord? delta = null;
             if (request.Baseline is { } deltaBaseline)
             {
                 // A layer left out for one image but carried for another is in the archive: only the rest is expected.
-                using var staged = new LayoutSink(layout, keepExisting: true);
                 delta = new DeltaRecord
                 {
                     Baseline = deltaBaseline.Description,
-                    Expected = leftOut.Where(b => !staged.HasBlob(b.Key)).OrderBy(b => b.Key.ToString(), StringComparer.Ordinal).Select(b => new ExpectedBlob
+                    Expected = leftOut.Where(b => !contents.HasBlob(b.Key)).OrderBy(b => b.Key.ToString(), StringComparer.Ordinal).Select(b => new ExpectedBlob
                     {
                         Digest = b.Key.ToString(), Size = b.Value.Descriptor.Size, MediaType = b.Value.Descriptor.MediaType, Repositories = [.. b.Value.Repositories],
                     }).ToList(),
                 };
-                File.WriteAllBytes(Path.Combine(staging, ThickArchive.DeltaFile), delta.Serialize());
+                files[ThickArchive.DeltaFile] = ArchiveFile.Of(delta.Serialize());
             }
             foreach (var tool in request.Tools)
             {
-                Directory.CreateDirectory(Path.Combine(staging, "tools"));
-                File.Copy(tool.Path, Path.Combine(staging, "tools", tool.ArchiveName));
-            }
-            WriteChecksums(staging);
-            if (request.Signer is { } signer)
-            {
-                // cosign sign-blob's output: base64 of the DER signature, no newline (openssl dgst -verify takes the decoded DER).
-                var checksums = File.ReadAllBytes(Path.Combine(staging, ThickArchive.ChecksumFile));
-                File.WriteAllText(Path.Combine(staging, ThickArchive.ChecksumSignatureFile), Signatures.SignChecked(signer, checksums));
-                log.Detail($"  signed {ThickArchive.ChecksumFile} with {signer.Description}");
+                var toolPath = tool.Path;
+                files[ThickArchive.ToolsDirectory + tool.ArchiveName] = new ArchiveFile(new FileInfo(toolPath).Length,
+                    _ => Task.FromResult<Stream>(new FileStream(toolPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan)), HashFile(toolPath));
             }
             Digest digest;
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -160,16 +159,16 @@ public static class ThickArchiveWriter
                 {
                     // Fixed settings (level, no name, no time in the header): the same tar always gives the same gzip.
                     using var gzip = new ParallelGzipStream(output, CompressionLevel.Optimal, leaveOpen: true);
-                    WriteTar(staging, gzip, request.UnixTime);
+                    WriteTar(files, request, log, gzip, cancellationToken);
                 }
                 else
                 {
-                    WriteTar(staging, output, request.UnixTime);
+                    WriteTar(files, request, log, output, cancellationToken);
                 }
                 digest = output.Digest; // measured as written: the archive is not read again
             }
             var size = new FileInfo(temp).Length;
-            WriteIndex(layout, request, delta, archive, digest, size, cancellationToken);
+            WriteIndex(contents, request, delta, archive, digest, size, cancellationToken);
             AtomicFile.ReplaceFile(temp, archive);
             log.Info($"Thick archive {archive}: {request.Images.Count} images, {blobs} blobs, {ByteSize.Format(size)} ({digest}) in {stopwatch.Elapsed.TotalSeconds:F1} s" +
                      (delta is null ? "" : $"; a delta of {request.Baseline!.Path}: expects {delta.Expected.Count} blobs ({ByteSize.Format(delta.ExpectedBytes)}) at the site"));
@@ -181,35 +180,40 @@ public static class ThickArchiveWriter
         }
         finally
         {
+            foreach (var source in sources) source.Dispose();
             File.Delete(temp);
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         }
     }
 
     /// <summary>
-    /// Signs each archived image that has no cosign signature in the staging layout (one read from local layouts, or pushed
-    /// unsigned), as a push with the key would: under its archived name, with its SBOM referrers. All signatures are made
-    /// (and checked) before the layout is rewritten.
+    /// One file of the archive: its size (for the tar header, before a byte is read), how to open it, and its sha256 when
+    /// known beforehand (a sha256 blob's name is its hash: the stream checks it as it is read); the others' is measured
+    /// while they are written, before checksums.sha256, which sorts after them all.
     /// </summary>
-    private static void SignUnsignedImages(string layout, IReadOnlyList<ArchiveImage> images, IImageSigner signer, IBuildLog log, CancellationToken cancellationToken)
+    private sealed record ArchiveFile(long Size, Func<CancellationToken, Task<Stream>> Open, string? Sha256)
+    {
+        public static ArchiveFile Of(byte[] content) =>
+            new(content.Length, _ => Task.FromResult<Stream>(new MemoryStream(content, writable: false)), Convert.ToHexStringLower(SHA256.HashData(content)));
+    }
+
+    /// <summary>
+    /// Signs each archived image that has no cosign signature among the gathered contents (one read from local layouts, or
+    /// pushed unsigned), as a push with the key would: under its archived name, with its SBOM referrers. All signatures are
+    /// made (and checked) before any is added to the contents.
+    /// </summary>
+    private static void SignUnsignedImages(ArchiveContents contents, IReadOnlyList<ArchiveImage> images, IImageSigner signer, IBuildLog log, CancellationToken cancellationToken)
     {
         var artifacts = new List<AttachedArtifact>();
-        using (IImageSource source = new LayoutSource(OciLayout.Open(layout)))
+        foreach (var image in images)
         {
-            foreach (var image in images)
-            {
-                var root = image.Descriptor with { Annotations = null };
-                if (source.TryResolveTagAsync(AttachedObjects.SignatureTag(root.Digest), cancellationToken).GetAwaiter().GetResult() is not null) continue;
-                var reference = ImageReference.Parse(image.Reference);
-                artifacts.AddRange(ImageSigning.PrepareAsync(new SigningOptions(signer), source, reference.Name,
-                    [new CopyRoot(root, reference.Tag is { } tag ? [tag] : [])], cancellationToken).GetAwaiter().GetResult());
-                log.Detail($"  signed {reference.Name}@{root.Digest} with {signer.Description}");
-            }
+            var root = image.Descriptor with { Annotations = null };
+            if (((IImageSource)contents).TryResolveTagAsync(AttachedObjects.SignatureTag(root.Digest), cancellationToken).GetAwaiter().GetResult() is not null) continue;
+            var reference = ImageReference.Parse(image.Reference);
+            artifacts.AddRange(ImageSigning.PrepareAsync(new SigningOptions(signer), contents, reference.Name,
+                [new CopyRoot(root, reference.Tag is { } tag ? [tag] : [])], cancellationToken).GetAwaiter().GetResult());
+            log.Detail($"  signed {reference.Name}@{root.Digest} with {signer.Description}");
         }
-        if (artifacts.Count == 0) return;
-        using var sink = new LayoutSink(layout, linkBlobs: true, keepExisting: true);
-        foreach (var artifact in artifacts) artifact.PutAsync(sink, cancellationToken).GetAwaiter().GetResult();
-        sink.CommitAsync(cancellationToken).GetAwaiter().GetResult();
+        foreach (var artifact in artifacts) artifact.PutAsync(contents, cancellationToken).GetAwaiter().GetResult();
     }
 
     /// <summary>
@@ -226,12 +230,10 @@ public static class ThickArchiveWriter
         return graph.Blobs.Where(b => b.Role != "config" && baseline.Covers(b.Descriptor.Digest, repository)).Select(b => b.Descriptor.Digest).ToHashSet();
     }
 
-    /// <summary>ARCHIVE.index.json from the staged layout (what the archive holds), written before the archive replaces the old one.</summary>
-    private static void WriteIndex(string layout, ThickArchiveRequest request, DeltaRecord? delta, string archive, Digest digest, long size, CancellationToken cancellationToken)
+    /// <summary>ARCHIVE.index.json from what the archive holds, written before the archive replaces the old one.</summary>
+    private static void WriteIndex(ArchiveContents contents, ThickArchiveRequest request, DeltaRecord? delta, string archive, Digest digest, long size, CancellationToken cancellationToken)
     {
-        var layoutIndex = OciLayout.Open(layout);
-        using var source = new LayoutSource(layoutIndex);
-        var index = ArchiveIndex.Build(source, layoutIndex.Index, request.Bundle is { } bundle ? new ArchiveBundleName(bundle.Name, bundle.Version) : null, delta,
+        var index = ArchiveIndex.Build(contents, contents.Index, request.Bundle is { } bundle ? new ArchiveBundleName(bundle.Name, bundle.Version) : null, delta,
             Path.GetFileName(archive), digest.Hex, size, cancellationToken);
         var path = ArchiveIndex.PathFor(archive);
         var temp = path + $".{Guid.NewGuid():N}.tmp";
@@ -254,51 +256,124 @@ public static class ThickArchiveWriter
             return new RelocatedImage(i.Reference, reference, i.Descriptor, reference.Registry, reference.Repository, reference.Tag);
         }).ToList();
 
-    /// <summary>checksums.sha256 in sha256sum's format (<c>sha256sum -c</c> checks an extracted archive), sorted by path.</summary>
-    private static void WriteChecksums(string staging)
-    {
-        var lines = new StringBuilder();
-        foreach (var (name, file) in Files(staging))
-        {
-            // A sha256 blob's name is its sha256: the copy verified what it streamed, and linked blobs are this build's own.
-            var parts = name.Split('/');
-            var hash = parts.Length == 5 && parts[2] == OciLayout.BlobsDirectoryName && parts[3] == "sha256" ? parts[4] : HashFile(file);
-            lines.Append(hash).Append("  ./").Append(name).Append('\n');
-        }
-        File.WriteAllText(Path.Combine(staging, ThickArchive.ChecksumFile), lines.ToString(), new UTF8Encoding(false));
-    }
-
     private static string HashFile(string file)
     {
         using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    /// <summary>Every file under the staging folder: archive name (slashes, no <c>./</c>) -> path, sorted ordinally.</summary>
-    private static IEnumerable<(string Name, string Path)> Files(string root) =>
-        Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Select(f => (Name: Path.GetRelativePath(root, f).Replace('\\', '/'), Path: f))
-            .OrderBy(f => f.Name, StringComparer.Ordinal);
-
-    /// <summary>Porter's tar: <c>./</c> first, then every entry with a <c>./</c> prefix, parents before children.</summary>
-    private static void WriteTar(string staging, Stream output, long unixTime)
+    /// <summary>
+    /// Porter's tar: <c>./</c> first, then every entry with a <c>./</c> prefix, parents before children, in one pass: each
+    /// blob streams once from its source into the tar (checked against its digest as it is read). The next few blobs are
+    /// opened while one is written, so a registry's round trips overlap the copying instead of adding up. checksums.sha256
+    /// (sha256sum's format, sorted by path) and its signature are made when their turn comes: every file they cover
+    /// sorts before them or was hashed beforehand.
+    /// </summary>
+    private static void WriteTar(SortedDictionary<string, ArchiveFile> files, ThickArchiveRequest request, IBuildLog log, Stream output, CancellationToken cancellationToken)
     {
-        var entries = LayerTarBuilder.WithParents(Files(staging).Select(f => new LayerEntry
+        var hashes = files.Where(f => f.Value.Sha256 is not null).ToDictionary(f => f.Key, f => f.Value.Sha256!, StringComparer.Ordinal);
+        byte[]? checksums = null;
+        var names = new List<string>(files.Keys) { ThickArchive.ChecksumFile };
+        if (request.Signer is not null) names.Add(ThickArchive.ChecksumSignatureFile);
+        var entries = LayerTarBuilder.WithParents(names.Select(n => new LayerEntry { Path = n, Kind = LayerEntryKind.File }));
+        var order = entries.Where(e => e.Kind == LayerEntryKind.File && files.ContainsKey(e.Path)).Select(e => e.Path).ToList();
+        var opened = new Dictionary<string, Task<Stream>>(StringComparer.Ordinal);
+        var next = 0;
+        void OpenAhead(int upTo)
         {
-            Path = f.Name, Kind = LayerEntryKind.File, SourcePath = f.Path, Size = new FileInfo(f.Path).Length,
-        }));
-        using var tar = new ReproducibleTarWriter(output, unixTime);
-        tar.WriteDirectory("./", 0b111_101_101);
-        foreach (var entry in entries)
-        {
-            if (entry.Kind == LayerEntryKind.Directory)
-            {
-                tar.WriteDirectory("./" + entry.Path, 0b111_101_101);
-                continue;
-            }
-            using var content = new FileStream(entry.SourcePath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            tar.WriteFile("./" + entry.Path, content, entry.Size, 0b110_100_100);
+            for (; next < order.Count && next <= upTo; next++) opened[order[next]] = files[order[next]].Open(cancellationToken);
         }
-        tar.Finish();
+        try
+        {
+            using var tar = new ReproducibleTarWriter(output, request.UnixTime);
+            tar.WriteDirectory("./", 0b111_101_101);
+            var position = 0;
+            foreach (var entry in entries)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (entry.Kind == LayerEntryKind.Directory)
+                {
+                    tar.WriteDirectory("./" + entry.Path, 0b111_101_101);
+                    continue;
+                }
+                if (entry.Path == ThickArchive.ChecksumFile)
+                {
+                    checksums = Checksums(files.Keys, hashes);
+                    tar.WriteFile("./" + entry.Path, new MemoryStream(checksums, writable: false), checksums.Length, 0b110_100_100);
+                    continue;
+                }
+                if (entry.Path == ThickArchive.ChecksumSignatureFile)
+                {
+                    // cosign sign-blob's output: base64 of the DER signature, no newline (openssl dgst -verify takes the decoded DER).
+                    var signature = Encoding.UTF8.GetBytes(Signatures.SignChecked(request.Signer!, checksums ?? throw new InvalidOperationException("checksums.sha256 sorts before its signature.")));
+                    tar.WriteFile("./" + entry.Path, new MemoryStream(signature, writable: false), signature.Length, 0b110_100_100);
+                    log.Detail($"  signed {ThickArchive.ChecksumFile} with {request.Signer!.Description}");
+                    continue;
+                }
+                OpenAhead(position + Math.Max(1, request.Parallelism));
+                var file = files[entry.Path];
+                var task = opened[entry.Path];
+                opened.Remove(entry.Path);
+                position++;
+                using var content = task.GetAwaiter().GetResult();
+                if (hashes.ContainsKey(entry.Path))
+                {
+                    tar.WriteFile("./" + entry.Path, content, file.Size, 0b110_100_100);
+                }
+                else
+                {
+                    // A blob named by another algorithm: its sha256 for the checksum file is measured as it is written.
+                    using var hashing = new HashingReadStream(content);
+                    tar.WriteFile("./" + entry.Path, hashing, file.Size, 0b110_100_100);
+                    hashes[entry.Path] = hashing.Sha256Hex;
+                }
+            }
+            tar.Finish();
+        }
+        finally
+        {
+            // A failed write leaves streams opened ahead: close them (their errors no longer matter).
+            foreach (var task in opened.Values)
+            {
+                try
+                {
+                    task.GetAwaiter().GetResult().Dispose();
+                }
+                catch (Exception)
+                {
+                }
+            }
+        }
+    }
+
+    /// <summary>checksums.sha256 in sha256sum's format (<c>sha256sum -c</c> checks an extracted archive), sorted by path.</summary>
+    private static byte[] Checksums(IEnumerable<string> names, Dictionary<string, string> hashes)
+    {
+        var lines = new StringBuilder();
+        foreach (var name in names) lines.Append(hashes[name]).Append("  ./").Append(name).Append('\n');
+        return new UTF8Encoding(false).GetBytes(lines.ToString());
+    }
+
+    /// <summary>A read-only pass-through that hashes (sha256) what is read through it.</summary>
+    private sealed class HashingReadStream(Stream inner) : ForwardOnlyReadStream
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public string Sha256Hex => Convert.ToHexStringLower(_hash.GetHashAndReset());
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer);
+            _hash.AppendData(buffer[..n]);
+            return n;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _hash.Dispose();
+            base.Dispose(disposing);
+        }
     }
 }

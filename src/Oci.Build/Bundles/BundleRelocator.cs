@@ -16,6 +16,8 @@ public sealed record BundleImageSourceMap
     public string? Layout { get; init; }
     /// <summary>A thick archive (or its first part or parts description) that holds every image, read in place.</summary>
     public string? Archive { get; init; }
+    /// <summary><see cref="Archive"/> already open (an import's, verified): read through, not opened again, and not disposed here.</summary>
+    public ArchiveSource? OpenArchive { get; init; }
     /// <summary>A registry repository that holds every other image by digest (a bundle pushed as cnab-to-oci does).</summary>
     public ImageReference? Repository { get; init; }
 
@@ -69,7 +71,7 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
             // From a registry, blobs are mounted from the source repository; from a layout or an archive, from the first
             // image already copied to the target, which shares base layers with the others (an app and the invocation image).
             var mountFrom = from.Transport == ImageTransport.Registry ? from : firstAtTarget;
-            var result = Copy(registries, from, to, mountFrom, image, new CopyOptions { Parallelism = request.Parallelism, Progress = request.Progress, IncludeAttached = true }, cancellationToken);
+            var result = Copy(registries, request.Sources, from, to, mountFrom, image, new CopyOptions { Parallelism = request.Parallelism, Progress = request.Progress, IncludeAttached = true }, cancellationToken);
             log.Info($"Relocated {image.Original} -> {image.Relocated}{(image.Tag is null ? "" : $" (tag {image.Tag})")}: " +
                      $"{result.Count(BlobOutcome.Uploaded)} blobs sent, {result.Count(BlobOutcome.Mounted)} mounted, {result.Count(BlobOutcome.Existed)} already there");
             return result;
@@ -106,13 +108,13 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
     private static ImageLocation Target(RelocatedImage image) =>
         new(ImageTransport.Registry, "", image.Tag, new ImageReference(image.Registry, image.Repository, image.Tag, null));
 
-    private static CopyResult Copy(RegistryImages registries, ImageLocation from, ImageLocation to, ImageLocation? mountFrom, RelocatedImage image, CopyOptions options,
+    private static CopyResult Copy(RegistryImages registries, BundleImageSourceMap sources, ImageLocation from, ImageLocation to, ImageLocation? mountFrom, RelocatedImage image, CopyOptions options,
         CancellationToken cancellationToken)
     {
         IImageSource source;
         try
         {
-            source = registries.OpenSource(from);
+            source = from.Transport == ImageTransport.Archive && sources.OpenArchive is { } open ? new BorrowedSource(open) : registries.OpenSource(from);
         }
         catch (OciException ex) when (ex.Code is ErrorCodes.InvalidLayout or ErrorCodes.ImageNotFound)
         {
@@ -171,4 +173,21 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
         new(ErrorCodes.BundleImageMissing,
             $"The bundle's image {image.Original} is not in {from}{(inner is null ? "" : $" ({inner.Code}: {inner.Message})")}. Relocate from where the bundle's images are " +
             "(the registry they were pushed to, or the layout that holds them); relocation-mapping.json is not written.", inner);
+}
+
+/// <summary>A source another owner opened and disposes: every call goes through, the disposal does not.</summary>
+internal sealed class BorrowedSource(IImageSource inner) : IImageSource
+{
+    public string Description => inner.Description;
+    public Task<Descriptor> ResolveAsync(string? reference, CancellationToken cancellationToken) => inner.ResolveAsync(reference, cancellationToken);
+    public Task<byte[]> ReadManifestAsync(Descriptor descriptor, CancellationToken cancellationToken) => inner.ReadManifestAsync(descriptor, cancellationToken);
+    public Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken) => inner.OpenBlobAsync(descriptor, cancellationToken);
+    public Task<bool> HasAsync(Descriptor descriptor, CancellationToken cancellationToken) => inner.HasAsync(descriptor, cancellationToken);
+    public string? TryGetBlobPath(Digest digest) => inner.TryGetBlobPath(digest);
+    public BlobFileRange? TryGetBlobRange(Digest digest) => inner.TryGetBlobRange(digest);
+    public Task<Descriptor?> TryResolveTagAsync(string tag, CancellationToken cancellationToken) => inner.TryResolveTagAsync(tag, cancellationToken);
+
+    public void Dispose()
+    {
+    }
 }

@@ -97,20 +97,37 @@ public sealed class ArchiveSource : IImageSource
     {
         if (descriptor.Size > OciJson.MaxDocumentSize)
             throw new OciException(ErrorCodes.InvalidDocument, $"The manifest {descriptor.Digest} in {Description} claims {descriptor.Size} bytes; documents over {OciJson.MaxDocumentSize} bytes are refused.");
-        await using var stream = await OpenBlobAsync(descriptor, cancellationToken).ConfigureAwait(false);
+        // Always hashed, verified or not: a root manifest is pushed under a tag, which no registry checks against a digest.
+        await using var stream = Open(descriptor, trustVerified: false);
         using var buffer = new MemoryStream((int)descriptor.Size);
         await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
         return buffer.ToArray();
     }
 
-    public Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken)
+    public Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken) => Task.FromResult(Open(descriptor, trustVerified: true));
+
+    /// <summary>
+    /// Members whose sha256 <see cref="Archives.ThickArchiveVerifier"/> measured (member name -> hex), given by an import
+    /// that verified this very source before pushing from it: a config or layer whose measured hash is its digest is then
+    /// read without hashing it again, its length still checked. Bytes changed on disk after the verification would still
+    /// be refused: a registry checks every blob pushed against the digest it is pushed as.
+    /// </summary>
+    public void TrustVerified(IReadOnlyDictionary<string, string> sha256ByMember) => _verified = sha256ByMember;
+
+    private IReadOnlyDictionary<string, string>? _verified;
+
+    private Stream Open(Descriptor descriptor, bool trustVerified)
     {
-        if (!Members.Files.TryGetValue(BlobName(descriptor.Digest), out var range))
+        var name = BlobName(descriptor.Digest);
+        if (!Members.Files.TryGetValue(name, out var range))
             throw Delta?.Find(descriptor.Digest) is not null
                 ? new OciException(ErrorCodes.DeltaBlobNotCarried,
                     $"Blob {descriptor.Digest} is not carried by the delta archive {Description}: the site has it from the baseline. Import the delta into the registry that holds the baseline, or serve the delta with the full archive before it.")
                 : new OciException(ErrorCodes.InvalidLayout, $"Blob {descriptor.Digest} is referenced but missing from {Description}.");
-        return Task.FromResult<Stream>(new VerifyingReadStream(Members.Open(range), descriptor.Digest, descriptor.Size, $"Blob {descriptor.Digest} in {Description}"));
+        if (trustVerified && descriptor.Digest.Algorithm == "sha256" && range.Length == descriptor.Size
+            && _verified?.TryGetValue(name, out var measured) == true && measured == descriptor.Digest.Hex)
+            return Members.Open(range);
+        return new VerifyingReadStream(Members.Open(range), descriptor.Digest, descriptor.Size, $"Blob {descriptor.Digest} in {Description}");
     }
 
     public Task<bool> HasAsync(Descriptor descriptor, CancellationToken cancellationToken) => Task.FromResult(Members.Files.ContainsKey(BlobName(descriptor.Digest)));

@@ -66,30 +66,49 @@ public static class AttachedObjects
         for (var depth = 0; depth < MaxDepth && subjects.Count > 0; depth++)
         {
             var next = new List<Digest>();
-            foreach (var subject in subjects)
+            var tags = subjects.SelectMany(subject => Suffixes.Select(suffix => $"{subject.Algorithm}-{subject.Hex}{suffix}")).ToList();
+            var resolved = await ResolveAllAsync(source, tags, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < tags.Count; i++)
             {
-                foreach (var suffix in Suffixes)
+                var tag = tags[i];
+                if (resolved[i] is not { } attached) continue;
+                attached = attached with { Annotations = null };
+                found.Add(new CopyRoot(attached, [tag]));
+                if (found.Count > MaxFound)
+                    throw new OciException(ErrorCodes.InvalidDocument, $"{source.Description} attaches more than {MaxFound} objects (signatures, referrers) to these images; refusing it.");
+                if (!seen.Add(attached.Digest)) continue;
+                next.Add(attached.Digest);
+                // A referrers index lists manifests that may be signed themselves.
+                if (MediaTypes.IsIndex(attached.MediaType))
                 {
-                    var tag = $"{subject.Algorithm}-{subject.Hex}{suffix}";
-                    if (await source.TryResolveTagAsync(tag, cancellationToken).ConfigureAwait(false) is not { } attached) continue;
-                    attached = attached with { Annotations = null };
-                    found.Add(new CopyRoot(attached, [tag]));
-                    if (found.Count > MaxFound)
-                        throw new OciException(ErrorCodes.InvalidDocument, $"{source.Description} attaches more than {MaxFound} objects (signatures, referrers) to these images; refusing it.");
-                    if (!seen.Add(attached.Digest)) continue;
-                    next.Add(attached.Digest);
-                    // A referrers index lists manifests that may be signed themselves.
-                    if (MediaTypes.IsIndex(attached.MediaType))
-                    {
-                        var index = OciJson.Deserialize<ImageIndex>(await source.ReadManifestAsync(attached, cancellationToken).ConfigureAwait(false), "referrers index");
-                        next.AddRange(index.Manifests.Select(m => m.Digest).Where(seen.Add));
-                        if (next.Count > MaxFound)
-                            throw new OciException(ErrorCodes.InvalidDocument, $"{source.Description}: the referrers of these images list more than {MaxFound} manifests; refusing it.");
-                    }
+                    var index = OciJson.Deserialize<ImageIndex>(await source.ReadManifestAsync(attached, cancellationToken).ConfigureAwait(false), "referrers index");
+                    next.AddRange(index.Manifests.Select(m => m.Digest).Where(seen.Add));
+                    if (next.Count > MaxFound)
+                        throw new OciException(ErrorCodes.InvalidDocument, $"{source.Description}: the referrers of these images list more than {MaxFound} manifests; refusing it.");
                 }
             }
             subjects = next;
         }
         return found;
+    }
+
+    /// <summary>Tag lookups at the same time (a few): against a registry each is a round trip, mostly a miss.</summary>
+    private static async Task<Descriptor?[]> ResolveAllAsync(IImageSource source, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    {
+        var results = new Descriptor?[tags.Count];
+        using var gate = new SemaphoreSlim(8);
+        await Task.WhenAll(tags.Select(async (tag, i) =>
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                results[i] = await source.TryResolveTagAsync(tag, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        })).ConfigureAwait(false);
+        return results;
     }
 }

@@ -56,12 +56,19 @@ public static class ImageCopier
         CancellationToken cancellationToken = default)
     {
         options ??= new CopyOptions();
+        ImageGraph? graph = null;
         if (options.IncludeAttached && options.TransformLayer is null)
         {
-            var images = await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken).ConfigureAwait(false);
-            roots = [.. roots, .. await AttachedObjects.FindAsync(source, images, cancellationToken).ConfigureAwait(false)];
+            graph = await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken).ConfigureAwait(false);
+            var attached = await AttachedObjects.FindAsync(source, graph, cancellationToken).ConfigureAwait(false);
+            // The graph with what is attached: walked again, but the images' documents are not read a second time.
+            if (attached.Count > 0)
+            {
+                roots = [.. roots, .. attached];
+                graph = await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken, read: graph).ConfigureAwait(false);
+            }
         }
-        var graph = await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken).ConfigureAwait(false);
+        graph ??= await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken).ConfigureAwait(false);
         if (options.TransformLayer is { } transformLayer)
             return await RewriteAsync(source, sink, roots, graph, transformLayer, options.BeforeCommit, cancellationToken).ConfigureAwait(false);
         var results = new List<BlobPushResult>();

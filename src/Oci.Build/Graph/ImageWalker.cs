@@ -32,7 +32,9 @@ public sealed record WalkLimits
 /// </summary>
 public static class ImageWalker
 {
-    public static async Task<ImageGraph> WalkAsync(IImageSource source, IReadOnlyList<Descriptor> roots, CancellationToken cancellationToken, WalkLimits? limits = null)
+    /// <param name="read">Documents of an earlier walk of the same source (already read and verified): not read again.</param>
+    public static async Task<ImageGraph> WalkAsync(IImageSource source, IReadOnlyList<Descriptor> roots, CancellationToken cancellationToken, WalkLimits? limits = null,
+        ImageGraph? read = null)
     {
         limits ??= new WalkLimits();
         var documents = new Dictionary<Digest, GraphDocument>();
@@ -57,7 +59,8 @@ public static class ImageWalker
             if (documents.Count >= limits.MaxDocuments)
                 throw new OciException(ErrorCodes.InvalidDocument, $"{source.Description} reaches more than {limits.MaxDocuments} manifests; refusing it.");
 
-            var content = await source.ReadManifestAsync(descriptor, cancellationToken).ConfigureAwait(false);
+            var content = read?.Documents.FirstOrDefault(d => d.Descriptor.Digest == descriptor.Digest)?.Content
+                ?? await source.ReadManifestAsync(descriptor, cancellationToken).ConfigureAwait(false);
             GraphDocument document;
             stack.Push((descriptor, depth, true));
             if (MediaTypes.IsIndex(descriptor.MediaType))
