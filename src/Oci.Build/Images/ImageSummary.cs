@@ -24,8 +24,9 @@ public static class ImageSummary
         // between this read and the write below, so the last summary written describes the layout that stays.
         using var layoutLock = OutputLock.Acquire(layoutPath);
         var layout = OciLayout.Open(layoutPath);
-        var tags = layout.Tags().ToList();
-        var entry = layout.Index.Manifests[0];
+        var tags = layout.ImageTags().ToList();
+        // The image, not an attached object (the SBOM's referrers index is listed beside it).
+        var entry = OciLayout.FindEntry(layout.Index, null, layout.Description);
         var archive = archivePath is null ? null : Path.GetFullPath(archivePath);
         object summary;
         if (MediaTypes.IsIndex(entry.MediaType))

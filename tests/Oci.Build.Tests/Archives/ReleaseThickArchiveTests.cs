@@ -79,7 +79,7 @@ public sealed partial class ReleaseBundleTests
         File.WriteAllText(changed, "1.0.1: one line changed\n");
         var platform = Platform.FromRuntimeIdentifier("linux-x64");
         var created = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
-        using var baseImage = new LayoutBaseImageProvider(work.Path).Resolve($"oci:{appLayout}:{OciLayout.Open(appLayout).Tags().First()}", platform);
+        using var baseImage = new LayoutBaseImageProvider(work.Path).Resolve($"oci:{appLayout}:{OciLayout.Open(appLayout).ImageTags().First()}", platform);
         var layer = new LayerBuilder(new ContentStore(work.Combine("cache")), LayerCompression.Gzip, new TarSettings(created.ToUnixTimeSeconds()))
             .Build(new LayerSpec("note", [LayerEntry.FromFile("app/release-note.txt", changed)]));
         var v2Layout = work.Combine("hello-1.0.1");

@@ -1,3 +1,4 @@
+using Oci.Build.Graph;
 using System.Security.Cryptography;
 using Oci.Build.Store;
 using Oci.Build.Images;
@@ -41,5 +42,5 @@ public static class TestImages
     public static BaseImage FromLayout(string layoutPath, string? tag = null) =>
         new LayoutBaseImageProvider("/").Resolve($"oci:{layoutPath}{(tag is null ? "" : ":" + tag)}", Linux);
 
-    public static Digest ManifestDigest(string layoutPath) => OciLayout.Open(layoutPath).Index.Manifests[0].Digest;
+    public static Digest ManifestDigest(string layoutPath) => AttachedObjects.Images(OciLayout.Open(layoutPath).Index)[0].Digest;
 }
