@@ -20,7 +20,7 @@ namespace Oci.Build.Tests.Signing;
 public sealed partial class SignedPushTests
 {
     [Fact]
-    public async Task Verify_checks_a_registry_images_signature_and_its_sboms_offline_and_refuses_unsigned_tampered_and_other_keys()
+    public async Task Verify_checks_a_registry_images_signature_and_its_sboms_offline_and_refuses_unsigned_tampered_and_other_keys_and_inspect_shows_them()
     {
         var layout = fixture.Harness.Combine("verify-image");
         TestImages.App(TestImages.FromLayout(fixture.Layout, "1.0"), fixture.Harness.Work, layout, fixture.Harness.Combine("build-cache"), "verify", "3.0");
@@ -53,6 +53,16 @@ public sealed partial class SignedPushTests
             Assert.Equal([("image", true), ("SBOM", true)], checkedRoles);
             Assert.True(result.RootElement.GetProperty("blobs").GetInt32() > 2);
         }
+        // inspect shows, for the image in the registry, the signature (the names it claims, unverified) and the SBOM referrer.
+        var inspect = DotnetOci.Run("inspect", signed);
+        Assert.True(inspect.Exit == 0, inspect.Error);
+        using (var inspected = JsonDocument.Parse(inspect.Output))
+        {
+            var attached = Assert.Single(inspected.RootElement.GetProperty("images").EnumerateArray()).GetProperty("attached");
+            Assert.Equal($"{fixture.Build.Host}/trust/verify:3.0", Assert.Single(attached.GetProperty("signatures").GetProperty("claimedNames").EnumerateArray()).GetString());
+            Assert.Equal(SpdxDocument.MediaType, Assert.Single(attached.GetProperty("sboms").EnumerateArray()).GetProperty("artifactType").GetString());
+        }
+
         // The site's policy.json says the same (the scope is the registry's repository prefix).
         var policy = fixture.Harness.Combine("verify-policy.json");
         File.WriteAllText(policy, $$$$$$"""
