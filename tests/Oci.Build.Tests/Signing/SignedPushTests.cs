@@ -318,14 +318,14 @@ public sealed partial class SignedPushTests(SignedRegistries fixture) : IClassFi
     }
 
     [Fact]
-    public void A_multi_platform_index_is_signed_and_with_recursive_signing_each_platform_manifest_and_its_sbom_too()
+    public async Task A_multi_platform_index_is_signed_and_with_recursive_signing_each_platform_manifest_and_its_sbom_too()
     {
         var pushed = MultiPlatformBase.Push(fixture.Build, fixture.Layout, MultiPlatformBase.Shape.OciIndex, "trust/multi-source", "1.0");
         var layout = fixture.Harness.Combine("multi");
         Assert.Equal(0, DotnetOci.Run("copy", "--all", $"docker://{pushed.Reference}", $"oci:{layout}:1.0").Exit);
         // A multi-platform publish attaches an SBOM to each platform's manifest: one here, on the first platform.
         var child = pushed.Manifests.Values.First();
-        SbomReferrer.AttachToLayoutAsync(layout, "{\"spdxVersion\":\"SPDX-2.3\"}\n"u8.ToArray(), child, DateTimeOffset.UnixEpoch, CancellationToken.None).GetAwaiter().GetResult();
+        await SbomReferrer.AttachToLayoutAsync(layout, "{\"spdxVersion\":\"SPDX-2.3\"}\n"u8.ToArray(), child, DateTimeOffset.UnixEpoch, CancellationToken.None);
         using var signer = SigningKeys.Open(Keys.Pkcs8, "/");
         foreach (var (repository, recursive) in new[] { ("trust/multi", false), ("trust/multi-recursive", true) })
             new LayoutPusher(fixture.Harness.Settings, fixture.Harness.Log).Push(new LayoutPushRequest
