@@ -104,6 +104,16 @@ public sealed partial class SignedPushTests
         using (var result = JsonDocument.Parse(tampered.Output))
             Assert.Equal([false, true], result.RootElement.GetProperty("signatures").EnumerateArray().Select(s => s.GetProperty("verified").GetBoolean()));
 
+        // The image signed, its SBOM not (signed by another tool that knows nothing of referrers): the SBOM alone is refused.
+        pusher.Push(new LayoutPushRequest { LayoutPath = layout, Registry = fixture.Build.Host, Repository = "trust/verify-sbom-unsigned", Tags = ["3.0"] });
+        using (var signer = SigningKeys.Open(fixture.Keys.Pkcs8, "/"))
+        using (var sink = new RegistrySink(client, "trust/verify-sbom-unsigned", [], fixture.Harness.Log))
+            await CosignSignature.Create(signer, image.Digest, [$"{fixture.Build.Host}/trust/verify-sbom-unsigned:3.0"]).PutAsync(sink, CancellationToken.None);
+        var sbomUnsigned = DotnetOci.Run("verify", $"docker://{fixture.Build.Host}/trust/verify-sbom-unsigned:3.0", "--key", fixture.Keys.Public);
+        Assert.Equal(1, sbomUnsigned.Exit);
+        Assert.Contains($"error {ErrorCodes.SignatureMissing}: SBOM sha256:", sbomUnsigned.Error);
+        Assert.DoesNotContain(": image ", sbomUnsigned.Error);
+
         // The identity counts too: the signature names trust/verify:3.0, not the same digest under another tag.
         pusher.Push(new LayoutPushRequest { LayoutPath = layout, Registry = fixture.Build.Host, Repository = "trust/verify", Tags = ["renamed"] });
         var renamed = DotnetOci.Run("verify", $"docker://{fixture.Build.Host}/trust/verify:renamed", "--key", fixture.Keys.Public);
