@@ -8,7 +8,7 @@ public sealed class TrustOptions
 {
     public Option<string> Key { get; } = new("--key")
     {
-        Description = "Require signatures by this public key (PEM, EC P-256): the archive's checksums.sha256.sig and each image's cosign signature naming it.",
+        Description = "Require signatures by this public key (PEM, EC P-256): the archive's checksums.sha256.sig and each image's cosign signature naming it (a registry image's SBOM referrer too).",
         HelpName = "PUB.pem",
     };
 

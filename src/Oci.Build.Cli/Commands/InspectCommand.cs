@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Oci.Build.Encryption;
 using Oci.Build.Graph;
 using Oci.Build.Oci;
+using Oci.Build.Registry;
+using Oci.Build.Registry.Transfer;
 using Oci.Build.Signing;
 
 namespace Oci.Build.Cli.Commands;
@@ -14,34 +16,53 @@ namespace Oci.Build.Cli.Commands;
 /// </summary>
 public sealed class InspectCommand : OciCommand
 {
-    private readonly Argument<string> _image = new("IMAGE") { Description = "The images: oci:DIR[:TAG], oci-archive:FILE[:TAG] or a layout folder." };
+    private readonly Argument<string> _image = new("IMAGE") { Description = "The images: oci:DIR[:TAG], oci-archive:FILE[:TAG], a layout folder, or docker://HOST/REPO[:TAG|@DIGEST]." };
 
-    public InspectCommand() : base("inspect", "Show the images of a layout or archive as JSON (digests, platforms, layers, encryption); the output is JSON with or without --json.")
+    public InspectCommand() : base("inspect", "Show the images of a layout, archive or registry reference as JSON (digests, platforms, layers, encryption, attached signatures and SBOMs); the output is JSON with or without --json.")
     {
         Arguments.Add(_image);
     }
 
     protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
     {
-        using var source = ImageSource.Open(context.Parse.GetRequiredValue(_image));
+        var spec = context.Parse.GetRequiredValue(_image);
+        if (spec.StartsWith(ImageLocation.RegistryPrefix, StringComparison.Ordinal))
+        {
+            // One image in a registry: its attached objects are found there by the same tags (sha256-HEX.sig, sha256-HEX).
+            var location = ImageLocation.Parse(spec, Environment.CurrentDirectory);
+            var reference = location.Image!;
+            using var registries = new RegistryImages(new RegistrySettings { CacheDirectory = CacheDirectory() }, context.Log, null, RegistryEndpoint.ApiHost(reference.Registry));
+            using var registry = registries.OpenSource(location);
+            var root = await registry.ResolveAsync(reference.ManifestReference, cancellationToken) with { Annotations = null };
+            var described = new JsonArray();
+            await DescribeAsync(registry, root, reference.Tag, described, cancellationToken);
+            var registryResult = new JsonObject { ["image"] = reference.ToString(), ["images"] = described };
+            context.Result(registryResult, registryResult.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            return ExitCodes.Success;
+        }
+        using var source = ImageSource.Open(spec);
         var images = new JsonArray();
         foreach (var entry in source.Tag is null ? AttachedObjects.Images(source.Index) : source.Entries)
-        {
-            // One walk per entry: every manifest under it (indexes are followed by the walker, with its limits).
-            var graph = await ImageWalker.WalkAsync(source.Source, [entry], cancellationToken);
-            foreach (var document in graph.Documents.Where(d => d.Manifest is not null))
-            {
-                var image = await DescribeAsync(source.Source, document, entry.Annotation(AnnotationKeys.RefName), cancellationToken);
-                image["attached"] = await AttachedAsync(source.Source, document.Descriptor, cancellationToken);
-                images.Add(image);
-            }
-            // An index's own signatures and SBOM are shown on its first manifest's line, where the index digest is named.
-            if (MediaTypes.IsIndex(entry.MediaType) && images.LastOrDefault() is JsonObject last)
-                last["indexAttached"] = await AttachedAsync(source.Source, entry with { Annotations = null }, cancellationToken);
-        }
+            await DescribeAsync(source.Source, entry, entry.Annotation(AnnotationKeys.RefName), images, cancellationToken);
         var result = new JsonObject { ["layout"] = source.Path, ["images"] = images };
         context.Result(result, result.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         return ExitCodes.Success;
+    }
+
+    /// <summary>Adds every manifest under one entry, each with what is attached to it; an index's own attachments go on its last manifest's line.</summary>
+    private static async Task DescribeAsync(IImageSource source, Descriptor entry, string? refName, JsonArray images, CancellationToken cancellationToken)
+    {
+        // One walk per entry: every manifest under it (indexes are followed by the walker, with its limits).
+        var graph = await ImageWalker.WalkAsync(source, [entry], cancellationToken);
+        foreach (var document in graph.Documents.Where(d => d.Manifest is not null))
+        {
+            var image = await DescribeManifestAsync(source, document, refName, cancellationToken);
+            image["attached"] = await AttachedAsync(source, document.Descriptor, cancellationToken);
+            images.Add(image);
+        }
+        // An index's own signatures and SBOM are shown on a line of its manifests, where the index digest is named.
+        if (MediaTypes.IsIndex(entry.MediaType) && images.LastOrDefault() is JsonObject last)
+            last["indexAttached"] = await AttachedAsync(source, entry with { Annotations = null }, cancellationToken);
     }
 
     private static async Task<JsonObject> AttachedAsync(IImageSource source, Descriptor image, CancellationToken cancellationToken)
@@ -65,7 +86,7 @@ public sealed class InspectCommand : OciCommand
         };
     }
 
-    private static async Task<JsonObject> DescribeAsync(IImageSource source, GraphDocument document, string? refName, CancellationToken cancellationToken)
+    private static async Task<JsonObject> DescribeManifestAsync(IImageSource source, GraphDocument document, string? refName, CancellationToken cancellationToken)
     {
         var entry = document.Descriptor;
         var manifest = document.Manifest!;

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Oci.Build.Archives;
 using Oci.Build.Graph;
 using Oci.Build.Oci;
+using Oci.Build.Registry;
+using Oci.Build.Registry.Transfer;
 
 namespace Oci.Build.Cli.Commands;
 
@@ -14,12 +16,12 @@ public sealed class VerifyCommand : OciCommand
 {
     private readonly Argument<string> _image = new("IMAGE")
     {
-        Description = "The images: oci:DIR[:TAG], oci-archive:FILE[:TAG], a layout folder, or an archive file (a thick archive, its first part or its .parts.json).",
+        Description = "The images: oci:DIR[:TAG], oci-archive:FILE[:TAG], a layout folder, an archive file (a thick archive, its first part or its .parts.json), or docker://HOST/REPO[:TAG|@DIGEST].",
     };
 
     private readonly TrustOptions _trust = new();
 
-    public VerifyCommand() : base("verify", "Check every referenced blob's digest and size (and a thick archive's checksums, bundle and, with --key or --policy, signatures); lists every problem, exits 1 if there is one.")
+    public VerifyCommand() : base("verify", "Check every referenced blob's digest and size (and a thick archive's checksums and bundle); with --key or --policy also the signatures of a thick archive or of a registry image and its SBOM; lists every problem, exits 1 if there is one.")
     {
         Arguments.Add(_image);
         _trust.AddTo(this);
@@ -28,11 +30,14 @@ public sealed class VerifyCommand : OciCommand
     protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
     {
         using var policy = _trust.Open(context.Parse);
-        using var source = ImageSource.Open(context.Parse.GetRequiredValue(_image));
+        var spec = context.Parse.GetRequiredValue(_image);
+        if (spec.StartsWith(ImageLocation.RegistryPrefix, StringComparison.Ordinal))
+            return await VerifyRegistryAsync(context, ImageLocation.Parse(spec, Environment.CurrentDirectory), policy, cancellationToken);
+        using var source = ImageSource.Open(spec);
         if (source.Source is ArchiveSource { IsThick: true } archive)
             return VerifyThick(context, archive, policy, cancellationToken);
         if (policy is not null)
-            throw new UsageException("--key and --policy check thick archives here; check an image in a registry with skopeo and the same policy.json (docs/trust.md).");
+            throw new UsageException("--key and --policy check thick archives and images in a registry (docker://HOST/REPO:TAG); for a layout, push it or archive it first (docs/trust.md).");
         Verification result;
         using (var progress = context.Progress("verifying"))
             result = await ImageVerifier.VerifyAsync(source.Source, source.Entries, cancellationToken, progress);
@@ -53,6 +58,53 @@ public sealed class VerifyCommand : OciCommand
                 ? $"verified {result.Blobs} blobs ({ByteSize.Format(result.Bytes)}) in {source.Path}"
                 : $"{result.Problems.Count} of {result.Blobs} blobs failed verification in {source.Path}");
         return result.IsValid ? ExitCodes.Success : ExitCodes.Failed;
+    }
+
+    /// <summary>
+    /// An image in a registry: with --key/--policy its cosign signature and its SBOM referrer's, verified offline with
+    /// the key (nothing but the registry is asked), then every blob against its digest. Signatures first: a refused
+    /// image is reported before its layers are downloaded.
+    /// </summary>
+    private async Task<int> VerifyRegistryAsync(CommandContext context, ImageLocation location, Signing.SignaturePolicy? policy, CancellationToken cancellationToken)
+    {
+        var reference = location.Image!;
+        using var registries = new RegistryImages(new RegistrySettings { CacheDirectory = CacheDirectory() }, context.Log, null, RegistryEndpoint.ApiHost(reference.Registry));
+        using var source = registries.OpenSource(location);
+        var root = await source.ResolveAsync(reference.ManifestReference, cancellationToken) with { Annotations = null };
+        var problems = new List<(string Code, string Message)>();
+        var signatures = new JsonArray();
+        if (policy is not null)
+        {
+            var trust = await Signing.ImageTrust.CheckAsync(policy, source, root, reference, cancellationToken);
+            foreach (var (role, digest) in trust.Checked)
+            {
+                var problem = trust.Problems.FirstOrDefault(p => p.Digest == digest);
+                signatures.Add(new JsonObject { ["role"] = role, ["digest"] = digest.ToString(), ["verified"] = problem is null, ["code"] = problem?.Code });
+            }
+            problems.AddRange(trust.Problems.Select(p => (p.Code, p.Message)));
+        }
+        Verification blobs;
+        using (var progress = context.Progress("verifying"))
+            blobs = await ImageVerifier.VerifyAsync(source, [root], cancellationToken, progress);
+        problems.AddRange(blobs.Problems.Select(p => (p.Code, $"{p.Role} {p.Digest}: {p.Message}")));
+        foreach (var (code, message) in problems)
+            context.Error.WriteLine($"error {code}: {message}");
+        var valid = problems.Count == 0;
+        context.Result(new JsonObject
+            {
+                ["image"] = reference.ToString(),
+                ["digest"] = root.Digest.ToString(),
+                ["valid"] = valid,
+                ["signatures"] = policy is null ? null : signatures,
+                ["blobs"] = blobs.Blobs,
+                ["bytes"] = blobs.Bytes,
+                ["problems"] = new JsonArray(problems.Select(p => (JsonNode)new JsonObject { ["code"] = p.Code, ["message"] = p.Message }).ToArray()),
+            },
+            valid
+                ? $"verified {reference} ({root.Digest}): {blobs.Blobs} blobs ({ByteSize.Format(blobs.Bytes)})" +
+                    (policy is null ? "" : $", signatures of {string.Join(" and ", signatures.Select(s => s!["role"]!.GetValue<string>()))} verified with {policy.Description}")
+                : $"{problems.Count} problem(s) in {reference}");
+        return valid ? ExitCodes.Success : ExitCodes.Failed;
     }
 
     private static int VerifyThick(CommandContext context, ArchiveSource archive, Signing.SignaturePolicy? policy, CancellationToken cancellationToken)

@@ -288,14 +288,9 @@ public static partial class ThickArchiveVerifier
                 problems.Add(new ArchiveProblem(ErrorCodes.PolicyRejected, $"The layout entry '{name}' is not an image reference; no signature can name it."));
                 continue;
             }
-            try
-            {
-                policy.CheckAsync(source, entry with { Annotations = null }, reference, cancellationToken).GetAwaiter().GetResult();
-            }
-            catch (OciException ex)
-            {
-                problems.Add(new ArchiveProblem(ex.Code, $"{name}: {ex.Message}"));
-            }
+            // The image and what is attached to it under its referrers tag (the SBOM): both signed at build or archive time.
+            var trust = ImageTrust.CheckAsync(policy, source, entry, reference, cancellationToken).GetAwaiter().GetResult();
+            problems.AddRange(trust.Problems.Select(p => new ArchiveProblem(p.Code, $"{name}: {p.Message}")));
         }
     }
 

@@ -15,6 +15,12 @@ public static class ImageArchive
         using var source = new LayoutSource(layout);
         // The build's own layout: its files are linked into the staging layout unread, as a copy of the directory would be.
         using var sink = new ArchiveSink(archivePath, unixTime, imageName, linkLocalFiles: true);
-        return ImageCopier.CopyAsync(source, sink, LayoutRoots.Of(layout)).GetAwaiter().GetResult();
+        // A named archive is what `podman load` takes, and podman (containers/image's oci-archive without a reference)
+        // refuses an index.json with more than one entry: it holds the images only, not the objects attached to them
+        // (the SBOM's referrers index, signatures). Those travel in layouts, registries and thick archives.
+        var roots = LayoutRoots.Of(layout);
+        if (imageName is not null)
+            roots = roots.Where(r => !r.Tags.Any(AttachedObjects.IsAttachedTag)).ToList();
+        return ImageCopier.CopyAsync(source, sink, roots).GetAwaiter().GetResult();
     }
 }

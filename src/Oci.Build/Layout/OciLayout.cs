@@ -61,7 +61,11 @@ public sealed class OciLayout : IBlobSource
     /// <summary>The entry <paramref name="tag"/> names (see <see cref="FindEntry"/>).</summary>
     public Descriptor FindManifest(string? tag) => FindEntry(Index, tag, Description);
 
-    public IEnumerable<string> Tags() => TagsOf(Index);
+    /// <summary>Every ref.name of index.json: the images' tags and the attached objects' (<c>sha256-HEX</c>, <c>.sig</c>).</summary>
+    public IEnumerable<string> Tags() => AllTagsOf(Index);
+
+    /// <summary>The images' tags only (what a user names an image by).</summary>
+    public IEnumerable<string> ImageTags() => TagsOf(Index);
 
     /// <summary>
     /// The index.json entry a reference names: a digest, an <c>org.opencontainers.image.ref.name</c>, or (no reference)
@@ -71,12 +75,15 @@ public sealed class OciLayout : IBlobSource
     {
         if (reference is null)
         {
-            return index.Manifests.Count switch
+            // Attached objects (the SBOM's referrers tag, signatures) are not images: a layout with one image and its
+            // SBOM still has "the" image, as skopeo finds it by its ref.name. One image under several tags is one image.
+            var images = Graph.AttachedObjects.Images(index).DistinctBy(m => m.Digest).ToList();
+            return images.Count switch
             {
-                1 => index.Manifests[0],
+                1 => images[0],
                 0 => throw new OciException(ErrorCodes.ImageNotFound, $"{description} holds no image."),
                 _ => throw new OciException(ErrorCodes.ImageNotFound,
-                    $"{description} holds {index.Manifests.Count} images; name one with :TAG (tags: {string.Join(", ", TagsOf(index))})."),
+                    $"{description} holds {images.Count} images; name one with :TAG (tags: {string.Join(", ", TagsOf(index))})."),
             };
         }
         if (Digest.TryParse(reference, out var digest))
@@ -86,7 +93,11 @@ public sealed class OciLayout : IBlobSource
             ?? throw new OciException(ErrorCodes.ImageNotFound, $"{description} has no image tagged '{reference}' (tags: {string.Join(", ", TagsOf(index))}).");
     }
 
+    /// <summary>The images' tags: attached objects' tags (<c>sha256-HEX</c>, <c>sha256-HEX.sig</c>) are not offered as names.</summary>
     private static IEnumerable<string> TagsOf(ImageIndex index) =>
+        Graph.AttachedObjects.Images(index).Select(m => m.Annotation(AnnotationKeys.RefName)).OfType<string>();
+
+    private static IEnumerable<string> AllTagsOf(ImageIndex index) =>
         index.Manifests.Select(m => m.Annotation(AnnotationKeys.RefName)).OfType<string>();
 
     /// <summary>Checks an <c>oci-layout</c> file's content: the shape <see cref="OciDocuments.ReadLayoutMarker"/> accepts.</summary>

@@ -25,20 +25,25 @@ public static class ImageSigning
             IReadOnlyList<string> names = tags.Count == 0 ? [repository] : tags.Select(t => $"{repository}:{t}").ToList();
             artifacts.Add(CosignSignature.Create(options.Signer, group.Key, names));
         }
-        // Referrers already attached in the source (the SBOM) are signed like the image, by digest.
-        foreach (var root in roots.Select(r => r.Descriptor).DistinctBy(d => d.Digest))
-        {
-            if (await source.TryResolveTagAsync(AttachedObjects.ReferrersTag(root.Digest), cancellationToken).ConfigureAwait(false) is not { } referrers
-                || !MediaTypes.IsIndex(referrers.MediaType)) continue;
-            var index = OciJson.Deserialize<ImageIndex>(await source.ReadManifestAsync(referrers with { Annotations = null }, cancellationToken).ConfigureAwait(false), "referrers index");
-            foreach (var referrer in index.Manifests) artifacts.Add(CosignSignature.Create(options.Signer, referrer.Digest, [repository]));
-        }
+        var signed = roots.Select(r => r.Descriptor.Digest).Distinct().ToList();
         if (options.Recursive)
         {
             var graph = await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken).ConfigureAwait(false);
-            var rootDigests = roots.Select(r => r.Descriptor.Digest).ToHashSet();
+            var rootDigests = signed.ToHashSet();
             foreach (var child in graph.Documents.Where(d => d.Manifest is not null && !rootDigests.Contains(d.Descriptor.Digest)))
+            {
                 artifacts.Add(CosignSignature.Create(options.Signer, child.Descriptor.Digest, [repository]));
+                signed.Add(child.Descriptor.Digest);
+            }
+        }
+        // Referrers already attached in the source (the SBOM) are signed like what they are attached to, by digest: the
+        // roots' and, when signing recursively, each platform manifest's (a multi-platform image's SBOMs are per platform).
+        foreach (var digest in signed)
+        {
+            if (await source.TryResolveTagAsync(AttachedObjects.ReferrersTag(digest), cancellationToken).ConfigureAwait(false) is not { } referrers
+                || !MediaTypes.IsIndex(referrers.MediaType)) continue;
+            var index = OciJson.Deserialize<ImageIndex>(await source.ReadManifestAsync(referrers with { Annotations = null }, cancellationToken).ConfigureAwait(false), "referrers index");
+            foreach (var referrer in index.Manifests) artifacts.Add(CosignSignature.Create(options.Signer, referrer.Digest, [repository]));
         }
         return artifacts;
     }

@@ -79,7 +79,7 @@ public sealed partial class ReleaseBundleTests
         File.WriteAllText(changed, "1.0.1: one line changed\n");
         var platform = Platform.FromRuntimeIdentifier("linux-x64");
         var created = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
-        using var baseImage = new LayoutBaseImageProvider(work.Path).Resolve($"oci:{appLayout}:{OciLayout.Open(appLayout).Tags().First()}", platform);
+        using var baseImage = new LayoutBaseImageProvider(work.Path).Resolve($"oci:{appLayout}:{OciLayout.Open(appLayout).ImageTags().First()}", platform);
         var v2Layout = work.Combine("hello-1.0.1");
         var built = TestImages.OnBase(baseImage, work.Combine("cache"), [new LayerSpec("note", [LayerEntry.FromFile("app/release-note.txt", changed)])], new ImageSettings { Repository = "samples/hello-oci", Tags = ["1.0.1"], Platform = platform, Created = created }, v2Layout);
         // The bundle pins each image by digest (NAME:TAG@DIGEST): the new tag, and the new digest.

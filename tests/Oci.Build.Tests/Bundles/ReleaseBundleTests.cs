@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Oci.Build.Layout;
 using Oci.Build.Oci;
 using Oci.Build.Tests.Infrastructure;
 
@@ -104,11 +105,12 @@ public sealed partial class ReleaseBundleTests(PublishedRelease release) : IClas
         Assert.Equal(["cnab/app/run"], files.Keys.ToArray());
         Assert.True(files["cnab/app/run"].HasFlag(UnixFileMode.OtherExecute));
 
-        // App images are never modified: each app layout still holds only its own image.
+        // App images are never modified: each app layout still holds only its own image (and its SBOM beside it).
         Assert.All(PublishedRelease.Apps, app =>
         {
-            var index = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(PublishedRelease.AppLayout(release.First, app), "index.json"))).RootElement;
-            Assert.Single(index.GetProperty("manifests").EnumerateArray().Select(m => m.GetProperty("digest").GetString()).Distinct());
+            var layout = OciLayout.Open(PublishedRelease.AppLayout(release.First, app));
+            var image = Assert.Single(LayoutEntries.Images(layout).DistinctBy(m => m.Digest));
+            LayoutEntries.AssertImagesAndTheirSboms(layout, [.. LayoutEntries.Images(layout).Select(m => m.Annotation(AnnotationKeys.RefName)!)], image);
         });
     }
 

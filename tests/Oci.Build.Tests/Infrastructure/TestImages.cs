@@ -84,7 +84,8 @@ public static class TestImages
     public static BaseImage FromLayout(string layoutPath, string? tag = null) =>
         new LayoutBaseImageProvider("/").Resolve($"oci:{layoutPath}{(tag is null ? "" : ":" + tag)}", Linux);
 
-    public static Digest ManifestDigest(string layoutPath) => OciLayout.Open(layoutPath).Index.Manifests[0].Digest;
+    /// <summary>The layout's image (past any attached SBOM referrer entry).</summary>
+    public static Digest ManifestDigest(string layoutPath) => Graph.AttachedObjects.Images(OciLayout.Open(layoutPath).Index)[0].Digest;
 }
 
 /// <summary>The encryption tests' image (<see cref="TestImages.Layered"/>): its plaintext layout and which layers are the base's and which were added.</summary>

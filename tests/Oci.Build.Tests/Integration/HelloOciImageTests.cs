@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Oci.Build.Graph;
 using Oci.Build.Layers;
 using Oci.Build.Oci;
 using Oci.Build.Tests.Infrastructure;
@@ -27,6 +28,8 @@ public sealed class HelloOciImageTests
     {
         var referenced = new HashSet<string> { Published.ManifestDescriptor.Digest.Hex, Published.Manifest.Config.Digest.Hex };
         referenced.UnionWith(Published.Manifest.Layers.Select(l => l.Digest.Hex));
+        // The SBOM (on by default) is attached beside the image: its referrers index, artifact manifest, empty config and document.
+        referenced.UnionWith(LayoutEntries.SbomOf(Published.Layout, Published.ManifestDescriptor).Blobs.Select(d => d.Hex));
         var present = Directory.GetFiles(Path.Combine(Published.Sample.LayoutPath, "blobs", "sha256")).Select(f => Path.GetFileName(f)!).ToHashSet();
         Assert.Equal(referenced.Order(), present.Order());
     }
@@ -68,8 +71,9 @@ public sealed class HelloOciImageTests
 
         var annotations = Published.Manifest.Annotations!;
         Assert.StartsWith("sha256:", annotations[AnnotationKeys.BaseDigest]);
-        Assert.Equal("1.0.0", Published.Layout.Index.Manifests[0].Annotation(AnnotationKeys.RefName));
-        Assert.Equal("latest", Published.Layout.Index.Manifests[1].Annotation(AnnotationKeys.RefName));
+        // index.json: the image under each tag, and its SBOM's referrers index (tag sha256-HEX) as the only other entry.
+        LayoutEntries.AssertImagesAndTheirSboms(Published.Layout, ["1.0.0", "latest"], Published.ManifestDescriptor);
+        Assert.All(LayoutEntries.Images(Published.Layout), e => Assert.Equal(Published.ManifestDescriptor.Digest, e.Digest));
     }
 
     [Fact]
@@ -115,6 +119,15 @@ public sealed class HelloOciImageTests
         var runroot = Path.Combine("/tmp", "ocib-" + Guid.NewGuid().ToString("N")[..8]);
         using var cleanup = new DeleteOnDispose(runroot);
         string[] store = ["--root", storage.Combine("root"), "--runroot", runroot, "--storage-driver", "vfs"];
+        // The layout has the SBOM beside the image; the archive names the image alone (podman 4 refuses an index.json of
+        // two entries: "more than one image in oci, choose an image"), and holds no blob of the SBOM.
+        var sbom = LayoutEntries.SbomOf(Published.Layout, Published.ManifestDescriptor);
+        using (var archive = ArchiveSource.Open(Published.ArchivePath))
+        {
+            var only = Assert.Single(archive.Index.Manifests);
+            Assert.Equal((Published.ManifestDescriptor.Digest, "samples/hello-oci:1.0.0"), (only.Digest, only.Annotation(AnnotationKeys.RefName)));
+            Assert.All(sbom.Blobs, d => Assert.False(archive.Members.Files.ContainsKey(archive.BlobName(d)), $"{d} of the SBOM is in the archive"));
+        }
         var load = ProcessRunner.Run("podman", [.. store, "load", "-i", Published.ArchivePath]).EnsureSuccess("podman load");
         Assert.Contains("samples/hello-oci:1.0.0", load.Output);
         var images = ProcessRunner.Run("podman", [.. store, "images", "--format", "{{.Repository}}:{{.Tag}} {{.Digest}}"]).EnsureSuccess("podman images");

@@ -28,8 +28,8 @@ public sealed class MultiPlatformOutputTests(MultiPlatformPublish published) : I
         Assert.Contains(Path.Combine("linux-arm64", "publish"), published.Result.Output);
 
         var layout = OciLayout.Open(published.Sample.LayoutPath);
-        Assert.Equal(Tags, layout.Tags().Order());
-        var indexDescriptor = Assert.Single(layout.Index.Manifests.DistinctBy(m => m.Digest));
+        Assert.Equal(Tags, layout.ImageTags().Order());
+        var indexDescriptor = Assert.Single(LayoutEntries.Images(layout).DistinctBy(m => m.Digest));
         Assert.Equal(MediaTypes.OciIndex, indexDescriptor.MediaType);
         var index = OciJson.Deserialize<ImageIndex>(layout.ReadDocument(indexDescriptor, "index"), "index");
         Assert.Equal(["linux/amd64", "linux/arm64/v8"], index.Manifests.Select(m => m.Platform!.ToString()));
@@ -52,9 +52,13 @@ public sealed class MultiPlatformOutputTests(MultiPlatformPublish published) : I
             referenced.Add(manifest.Config.Digest);
             foreach (var layer in manifest.Layers) referenced.Add(layer.Digest);
         }
+        Assert.Equal(2 * manifests[0].Layers.Count + 2 + 2 + 1 - 1, referenced.Count);
+        // Each platform's SBOM came along from its publish, attached to that platform's manifest (an SBOM describes one
+        // runnable image: the index has none of its own, as buildx attaches its SBOM attestations per platform).
+        LayoutEntries.AssertImagesAndTheirSboms(layout, [.. LayoutEntries.Images(layout).Select(m => m.Annotation(AnnotationKeys.RefName)!)], [.. index.Manifests]);
+        foreach (var platform in index.Manifests) referenced.UnionWith(LayoutEntries.SbomOf(layout, platform).Blobs);
         var files = Directory.GetFiles(Path.Combine(layout.Root, "blobs", "sha256")).Select(f => Path.GetFileName(f)).Order();
         Assert.Equal(referenced.Select(d => d.Hex).Order(), files);
-        Assert.Equal(2 * manifests[0].Layers.Count + 2 + 2 + 1 - 1, referenced.Count);
     }
 
     [Fact]
@@ -122,6 +126,7 @@ public sealed class MultiPlatformOutputTests(MultiPlatformPublish published) : I
         published.Result.EnsureSuccess("multi-platform publish");
         var indexDigest = OciLayout.Open(published.Sample.LayoutPath).Index.Manifests[0].Digest;
         var host = published.Registry.Host;
+        var platformManifests = new List<string>();
         foreach (var tag in Tags)
         {
             var raw = ProcessRunner.Run("skopeo", "inspect", "--raw", "--tls-verify=false", $"docker://{host}/{MultiPlatformPublish.Repository}:{tag}")
@@ -129,10 +134,12 @@ public sealed class MultiPlatformOutputTests(MultiPlatformPublish published) : I
             Assert.Equal(indexDigest, Digest.Of(System.Text.Encoding.UTF8.GetBytes(raw)));
             var platforms = JsonNode.Parse(raw)!["manifests"]!.AsArray().Select(m => $"{m!["platform"]!["os"]}/{m["platform"]!["architecture"]}");
             Assert.Equal(["linux/amd64", "linux/arm64"], platforms);
+            platformManifests = JsonNode.Parse(raw)!["manifests"]!.AsArray().Select(m => m!["digest"]!.GetValue<string>()).ToList();
         }
         var tags = JsonNode.Parse(ProcessRunner.Run("skopeo", "list-tags", "--tls-verify=false", $"docker://{host}/{MultiPlatformPublish.Repository}")
             .EnsureSuccess("skopeo list-tags").StandardOutput)!["Tags"]!.AsArray().Select(t => t!.GetValue<string>()).Order();
-        Assert.Equal(Tags, tags);
+        // The index's tags, and beside them only each platform's SBOM referrers tag (sha256-HEX of that platform's manifest).
+        Assert.Equal([.. Tags, .. platformManifests.Select(d => "sha256-" + d["sha256:".Length..]).Order()], tags);
         Assert.Contains($"Pushed {host}/{MultiPlatformPublish.Repository}:1.0.0", published.Result.Output);
     }
 

@@ -78,10 +78,13 @@ public sealed class PublishPushTests : IDisposable
         var thirdBytes = BytesUploaded(third.Output);
         using var summary = JsonDocument.Parse(File.ReadAllBytes(sample.SummaryPath));
         var appLayer = summary.RootElement.GetProperty("layers").EnumerateArray().Single(l => l.GetProperty("name").GetString() == "app");
-        var configSize = OciJson.Deserialize<ImageManifest>(OciLayout.Open(layout).ReadDocument(
-            OciLayout.Open(layout).Index.Manifests[0], "m"), "m").Config.Size;
-        Assert.Equal(appLayer.GetProperty("size").GetInt64() + configSize, thirdBytes);
-        Assert.Contains("(2 uploaded, 0 mounted,", third.Output);
+        var changed = OciLayout.Open(layout);
+        var image = changed.FindManifest("1.0.0");
+        var configSize = OciJson.Deserialize<ImageManifest>(changed.ReadDocument(image with { Annotations = null }, "m"), "m").Config.Size;
+        // The new image's SBOM is a new document too (it names the image's digest); its empty config is already there.
+        var sbomSize = Assert.Single(LayoutEntries.SbomOf(changed, image with { Annotations = null }).Content.Layers).Size;
+        Assert.Equal(appLayer.GetProperty("size").GetInt64() + configSize + sbomSize, thirdBytes);
+        Assert.Contains("(3 uploaded, 0 mounted,", third.Output);
         AssertRegistryHas($"{host}/x/hello:1.0.0", TestImages.ManifestDigest(layout));
 
         // The closing note's numbers, for the report.

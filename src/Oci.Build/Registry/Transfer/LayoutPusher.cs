@@ -99,7 +99,7 @@ public sealed class LayoutPusher(RegistrySettings settings, IBuildLog log)
         {
             var entry = layout.Index.Manifests.FirstOrDefault(m => m.Annotation(AnnotationKeys.RefName) == tag)
                 ?? (distinct.Count == 1 ? distinct[0] : throw new OciException(ErrorCodes.InvalidPushSetting,
-                    $"{layout.Description} holds {distinct.Count} images and none is tagged '{tag}'; name tags the layout has ({string.Join(", ", layout.Tags())})."));
+                    $"{layout.Description} holds {distinct.Count} images and none is tagged '{tag}'; name tags the layout has ({string.Join(", ", layout.ImageTags())})."));
             if (!ImageReference.IsValidTag(tag))
                 throw new OciException(ErrorCodes.InvalidPushSetting, $"'{tag}' is not a valid tag.");
             return new TaggedManifest(Plain(entry), tag);
