@@ -32,6 +32,18 @@ public static class OciCli
         return root;
     }
 
+    private static bool CurrentDirectoryExists()
+    {
+        try
+        {
+            return Directory.Exists(Environment.CurrentDirectory);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     public static int Run(string[] args, TextWriter output, TextWriter error) => RunAsync(args, output, error, handleTermination: false).GetAwaiter().GetResult();
 
     /// <param name="handleTermination">True for the real process: Ctrl+C cancels the command (exit 130) instead of killing it.</param>
@@ -49,6 +61,13 @@ public static class OciCli
             if (command is RootCommand) error.WriteLine($"commands: {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}");
             error.WriteLine($"Run '{CliDocs.FullName(command)} --help' for more.");
             return ExitCodes.Usage;
+        }
+        // A command started in a folder that was deleted under it cannot resolve a relative path (getcwd fails): say so,
+        // with a code, instead of failing deep inside a command with an uncoded FileNotFoundException.
+        if (!CurrentDirectoryExists())
+        {
+            error.WriteLine($"error {ErrorCodes.WorkingDirectoryGone}: The current folder no longer exists (it was deleted or moved). cd to an existing folder and run the command again.");
+            return ExitCodes.Failed;
         }
         var configuration = new InvocationConfiguration
         {

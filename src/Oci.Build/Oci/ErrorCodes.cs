@@ -192,6 +192,8 @@ public static class ErrorCodes
     public const string InternalError = "OCI5020";
     /// <summary>An output path holds data this tool did not write (a non-empty foreign folder, a file): refused without --force.</summary>
     public const string OutputNotOurs = "OCI5021";
+    /// <summary>The command was started in a folder that no longer exists (deleted or moved away under it), so no relative path can be resolved.</summary>
+    public const string WorkingDirectoryGone = "OCI5022";
 
     // archive (issue 9): OCI5050-5099, thick archives, parts, import and export
     /// <summary>A file is not a thick archive: bundle.json, relocation-mapping.json, checksums.sha256 or artifacts/layout is missing or malformed.</summary>

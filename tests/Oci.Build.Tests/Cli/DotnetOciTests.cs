@@ -64,6 +64,21 @@ public sealed class DotnetOciTests : IDisposable
     }
 
     [Fact]
+    public void A_command_started_in_a_deleted_folder_is_a_coded_error_not_a_crash()
+    {
+        // The folder is removed under the shell that entered it, as when another process deletes a build folder.
+        var image = TestImage.Build(_temp);
+        var cli = Path.Combine(AppContext.BaseDirectory, "Oci.Build.Cli.dll");
+        var (key, _) = Tools.RsaKey(_temp, "site");
+        var script = $"mkdir gone && cd gone && rmdir ../gone && exec dotnet '{cli}' decrypt 'oci:{image.PlainLayout}:{image.Tag}' -o '{_temp.Combine("from-a-deleted-folder")}' --key '{key}'";
+        var result = ProcessRunner.Run("bash", ["-c", script], _temp.Path);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error OCI5022", result.StandardError);
+        Assert.DoesNotContain("   at ", result.StandardError);
+        Assert.False(Directory.Exists(_temp.Combine("from-a-deleted-folder")));
+    }
+
+    [Fact]
     public void Verify_passes_a_sound_layout()
     {
         var image = TestImage.Build(_temp);

@@ -28,7 +28,9 @@ public static class ProcessRunner
             RedirectStandardError = true,
             RedirectStandardInput = standardInput is not null,
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+            // Not the test process's current folder: in-process MSBuild (EvaluatedProject) moves it into a temp project
+            // folder that its test then deletes, and a tool started meanwhile would run in a deleted folder.
+            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
         };
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())

@@ -64,11 +64,16 @@ public sealed class ReproducibleAndIncrementalTests
         Assert.Equal(digestBefore, Summary(sample)["manifestDigest"]!.GetValue<string>());
         // The layout holds exactly the image's blobs: nothing half-written, nothing left over by the writer that lost.
         var layout = OciLayout.Open(sample.LayoutPath);
-        var referenced = layout.Index.Manifests.SelectMany(entry =>
+        // The image and the SBOM's referrers index beside it, walked down to every config and layer.
+        IEnumerable<string> Referenced(Descriptor entry)
         {
-            var manifest = OciJson.Deserialize<ImageManifest>(File.ReadAllBytes(layout.BlobPath(entry.Digest)), "manifest");
+            var bytes = File.ReadAllBytes(layout.BlobPath(entry.Digest));
+            if (MediaTypes.IsIndex(entry.MediaType))
+                return OciJson.Deserialize<ImageIndex>(bytes, "index").Manifests.SelectMany(Referenced).Append(entry.Digest.Hex);
+            var manifest = OciJson.Deserialize<ImageManifest>(bytes, "manifest");
             return manifest.Layers.Select(l => l.Digest.Hex).Append(manifest.Config.Digest.Hex).Append(entry.Digest.Hex);
-        });
+        }
+        var referenced = layout.Index.Manifests.SelectMany(Referenced);
         Assert.Equal(referenced.Distinct().Order(), Directory.GetFiles(Path.Combine(sample.LayoutPath, "blobs", "sha256")).Select(Path.GetFileName).Order());
         Assert.Equal(["blobs", "index.json", "oci-layout"], Directory.GetFileSystemEntries(sample.LayoutPath).Select(Path.GetFileName).Order());
 
