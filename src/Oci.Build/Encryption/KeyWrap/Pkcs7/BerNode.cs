@@ -140,7 +140,8 @@ public sealed class BerNode
             length = 0;
             for (var i = 0; i < count; i++) length = (length << 8) | data[offset++];
         }
-        if (length < 0 || offset + length > end) throw new FormatException("ASN.1 length exceeds the data");
+        // length > end - offset, not offset + length > end: a declared length near int.MaxValue overflows the sum (found by fuzzing).
+        if (length < 0 || length > end - offset) throw new FormatException("ASN.1 length exceeds the data");
         var contentStart = offset;
         offset += length;
         return new BerNode(tagClass, constructed, tagNumber, data, contentStart, length, null, depth);
