@@ -1,9 +1,9 @@
 namespace Oci.Build.Tests.Integration;
 
 /// <summary>
-/// Tests that run `dotnet publish` of the samples are spread over three collections, each running its tests one at a
-/// time, so that at most three publishes share the machine (xunit.runner.json: three threads). Every publish uses both
-/// cores in its compile phases but waits on processes, registries and disk in between, so three streams finish the
+/// Tests that run `dotnet publish` of the samples are spread over four collections, each running its tests one at a
+/// time, so that at most four publishes share the machine (xunit.runner.json: four threads). Every publish uses both
+/// cores in its compile phases but waits on processes, registries and disk in between, so four streams finish the
 /// suite much sooner than one without overloading it. The task assembly they all build from source is built once before
 /// the first of them (<see cref="Infrastructure.SampleProject"/>), so concurrent publishes only read it.
 /// </summary>
@@ -20,3 +20,7 @@ public sealed class ReleasePublishCollection;
 /// <summary>The documented commands (each page in its own copy of the repository): see <see cref="PublishCollection"/>.</summary>
 [CollectionDefinition("Docs")]
 public sealed class DocsCollection;
+
+/// <summary>The other half of the documented pages (Docs/DocsCommandTests.SecondStreamPages): see <see cref="PublishCollection"/>.</summary>
+[CollectionDefinition("Docs, second stream")]
+public sealed class DocsSecondStreamCollection;

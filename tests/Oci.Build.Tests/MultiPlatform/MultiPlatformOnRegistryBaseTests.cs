@@ -14,7 +14,7 @@ namespace Oci.Build.Tests.MultiPlatform;
 /// attestations) pushes an index that <c>skopeo inspect --raw</c> shows with both platforms, and containerd pulls it and
 /// runs the amd64 image.
 /// </summary>
-[Collection("Publish")]
+[Collection("Release publishes")]
 public sealed class MultiPlatformOnRegistryBaseTests
 {
     [Fact]

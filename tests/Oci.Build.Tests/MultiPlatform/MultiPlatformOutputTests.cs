@@ -87,7 +87,7 @@ public sealed class MultiPlatformOutputTests(MultiPlatformPublish published) : I
     {
         published.Result.EnsureSuccess("multi-platform publish");
         // One index, named by every tag.
-        var indexDigest = OciLayout.Open(published.Sample.LayoutPath).Index.Manifests.Where(m => m.MediaType == MediaTypes.OciIndex).Select(m => m.Digest).Distinct().Single();
+        var indexDigest = LayoutEntries.Images(OciLayout.Open(published.Sample.LayoutPath)).Select(m => m.Digest).Distinct().Single();
         // Each platform's inner publish prints the line too, with no index; the outer publish, with the index.
         var documents = published.Result.Output.Split('\n').Select(l => l.Trim())
             .Where(l => l.StartsWith("SDK-IMAGE-INDEX=", StringComparison.Ordinal)).Select(l => l["SDK-IMAGE-INDEX=".Length..]).Where(d => d.Length > 0).Distinct().ToList();
