@@ -55,16 +55,8 @@ public sealed class ArchiveContents : IImageSink, IImageSource
         if (tags is null) return Task.FromResult(written);
         lock (_lock)
         {
-            // LayoutSink's naming: index.json names a root once per tag, or once untagged; a tag put again moves to the end.
-            var plain = descriptor with { Annotations = null };
-            if (tags.Count == 0 && !_entries.Any(e => e.Digest == descriptor.Digest)) _entries.Add(plain);
-            foreach (var tag in tags)
-            {
-                if (_entries.Any(e => e.Digest == descriptor.Digest && e.Annotation(AnnotationKeys.RefName) == tag)) continue;
-                _entries.RemoveAll(e => e.Annotation(AnnotationKeys.RefName) == tag);
-                _entries.Add(plain.WithAnnotation(AnnotationKeys.RefName, tag));
-                written = true;
-            }
+            // As a layout names its roots (ArchiveContents and LayoutSink write the same index.json).
+            if (LayoutRoots.Name(_entries, descriptor, tags)) written = true;
         }
         return Task.FromResult(written);
     }

@@ -12,6 +12,26 @@ public static class LayoutRoots
             .Select(g => new CopyRoot(g.First() with { Annotations = null }, g.Select(m => m.Annotation(AnnotationKeys.RefName)).OfType<string>().ToList()))
             .ToList();
 
+    /// <summary>
+    /// Names a root in index.json's <paramref name="entries"/> as a layout does: once per tag, or once untagged (an image
+    /// copied by digest stays reachable); a tag put again on another image moves to it, at the end.
+    /// </summary>
+    /// <returns>Whether a tag was added or moved.</returns>
+    public static bool Name(List<Descriptor> entries, Descriptor descriptor, IReadOnlyList<string> tags)
+    {
+        var plain = descriptor with { Annotations = null };
+        if (tags.Count == 0 && !entries.Any(e => e.Digest == descriptor.Digest)) entries.Add(plain);
+        var named = false;
+        foreach (var tag in tags)
+        {
+            if (entries.Any(e => e.Digest == descriptor.Digest && e.Annotation(AnnotationKeys.RefName) == tag)) continue;
+            entries.RemoveAll(e => e.Annotation(AnnotationKeys.RefName) == tag);
+            entries.Add(plain.WithAnnotation(AnnotationKeys.RefName, tag));
+            named = true;
+        }
+        return named;
+    }
+
     /// <summary>Old manifest digest -> the manifest as copied (rewritten or the same), for every manifest of the copy.</summary>
     public static IReadOnlyDictionary<Digest, Descriptor> Manifests(CopyResult copy) =>
         copy.Graph.Documents.Where(d => d.Manifest is not null)

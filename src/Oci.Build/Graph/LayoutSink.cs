@@ -64,16 +64,8 @@ public sealed class LayoutSink : IImageSink
         if (tags is null) return Task.FromResult(written);
         lock (_lock)
         {
-            // A root: index.json names it once per tag, or once untagged (an image copied by digest stays reachable).
-            var plain = descriptor with { Annotations = null };
-            if (tags.Count == 0 && !_entries.Any(e => e.Digest == descriptor.Digest)) _entries.Add(plain);
-            foreach (var tag in tags)
-            {
-                if (_entries.Any(e => e.Digest == descriptor.Digest && e.Annotation(AnnotationKeys.RefName) == tag)) continue;
-                _entries.RemoveAll(e => e.Annotation(AnnotationKeys.RefName) == tag);
-                _entries.Add(plain.WithAnnotation(AnnotationKeys.RefName, tag));
-                written = true;
-            }
+            // As a layout names its roots (ArchiveContents and LayoutSink write the same index.json).
+            if (LayoutRoots.Name(_entries, descriptor, tags)) written = true;
         }
         return Task.FromResult(written);
     }
