@@ -39,7 +39,7 @@ public sealed class BundleSettingsFixture : IDisposable
     }
 }
 
-[Collection("Release publishes")]
+[Collection("Docs, second stream")]   // a publish stream by time: see Integration/PublishCollection.cs
 public sealed class BundleSettingsTests(BundleSettingsFixture fixture) : IClassFixture<BundleSettingsFixture>
 {
     private static string Sha256(byte[] bytes) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));

@@ -4,7 +4,7 @@ using Oci.Build.Tests.Infrastructure;
 
 namespace Oci.Build.Tests.Integration;
 
-[Collection("Publish")]
+[Collection("Docs")]   // a publish stream by time: see Integration/PublishCollection.cs
 public sealed class PublishFailureTests
 {
     [Fact]
