@@ -28,10 +28,21 @@ public sealed class EvaluatedProject : IDisposable
         foreach (var (key, value) in globalProperties ?? new Dictionary<string, string>()) properties[key] = value;
         lock (InProcessBuild)
         {
-            using var collection = new ProjectCollection(properties);
-            Instance = collection.LoadProject(projectFile).CreateProjectInstance();
-            var logger = new Microsoft.Build.Logging.ConsoleLogger(Microsoft.Build.Framework.LoggerVerbosity.Normal, message => Log.Add(message), null, null);
-            Succeeded = Instance.Build(target, [logger]);
+            // MSBuild moves the process's current folder into the project's and leaves it there. Every other test of this
+            // process would then start its tools in a folder this one deletes when disposed (a CLI there fails in getcwd,
+            // a key provider cannot start): put it back.
+            var currentDirectory = Environment.CurrentDirectory;
+            try
+            {
+                using var collection = new ProjectCollection(properties);
+                Instance = collection.LoadProject(projectFile).CreateProjectInstance();
+                var logger = new Microsoft.Build.Logging.ConsoleLogger(Microsoft.Build.Framework.LoggerVerbosity.Normal, message => Log.Add(message), null, null);
+                Succeeded = Instance.Build(target, [logger]);
+            }
+            finally
+            {
+                Environment.CurrentDirectory = currentDirectory;
+            }
         }
     }
 

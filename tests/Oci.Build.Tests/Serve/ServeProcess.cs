@@ -17,7 +17,7 @@ public sealed partial class ServeProcess : IDisposable
 
     public ServeProcess(params string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = AppContext.BaseDirectory };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Oci.Build.Cli.dll"));
         info.ArgumentList.Add("serve");
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
