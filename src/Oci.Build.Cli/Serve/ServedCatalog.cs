@@ -52,6 +52,9 @@ public sealed partial class ServedCatalog : IDisposable
     private readonly List<IDisposable> _sources = [];
     private readonly List<IImageSource> _layers = [];
 
+    /// <summary>The blob sources of delta locations, by reference: a delta's tags replace earlier ones instead of conflicting.</summary>
+    private readonly HashSet<IImageSource> _deltas = new(ReferenceEqualityComparer.Instance);
+
     public SortedDictionary<string, ServedRepository> Repositories { get; } = new(StringComparer.Ordinal);
 
     public static async Task<ServedCatalog> OpenAsync(IReadOnlyList<ServedLocation> locations, string? prefix, CancellationToken cancellationToken)
@@ -65,7 +68,7 @@ public sealed partial class ServedCatalog : IDisposable
             {
                 var image = ImageSource.Open(location.Spec);
                 catalog._sources.Add(image);
-                var blobSource = BlobSourceFor(image.Source, catalog._layers, location.Spec);
+                var blobSource = catalog.BlobSourceFor(image.Source, location.Spec);
                 catalog._layers.Add(image.Source);
                 var own = location.Repository ?? DefaultRepository(image.Path);
                 var graphs = new Dictionary<Digest, ImageGraph>();
@@ -103,7 +106,7 @@ public sealed partial class ServedCatalog : IDisposable
         if (tag is not null)
         {
             // A delta layered on earlier locations is the newer release: its tags win (a moved "latest"), not a conflict.
-            if (repository.Tags.TryGetValue(tag, out var existing) && existing != root.Digest && source is not DeltaLayer)
+            if (repository.Tags.TryGetValue(tag, out var existing) && existing != root.Digest && !_deltas.Contains(source))
                 throw new OciException(ErrorCodes.ConflictingTag, $"{name}:{tag} names {existing} in one location and {root.Digest} in {source.Description}.");
             repository.Tags[tag] = root.Digest;
         }
@@ -113,29 +116,17 @@ public sealed partial class ServedCatalog : IDisposable
             repository.Blobs.TryAdd(blob.Descriptor.Digest, new ServedBlob(blob.Descriptor, blobSource(blob.Descriptor)));
     }
 
-    /// <summary>Marks the blob source of a delta location (its tags replace earlier ones).</summary>
-    private sealed class DeltaLayer(IImageSource inner) : IImageSource
-    {
-        public string Description => inner.Description;
-        public Task<Descriptor> ResolveAsync(string? reference, CancellationToken cancellationToken) => inner.ResolveAsync(reference, cancellationToken);
-        public Task<byte[]> ReadManifestAsync(Descriptor descriptor, CancellationToken cancellationToken) => inner.ReadManifestAsync(descriptor, cancellationToken);
-        public Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken) => inner.OpenBlobAsync(descriptor, cancellationToken);
-        public Task<bool> HasAsync(Descriptor descriptor, CancellationToken cancellationToken) => inner.HasAsync(descriptor, cancellationToken);
-        public string? TryGetBlobPath(Digest digest) => inner.TryGetBlobPath(digest);
-        public BlobFileRange? TryGetBlobRange(Digest digest) => inner.TryGetBlobRange(digest);
-        public void Dispose() { }
-    }
-
     /// <summary>
     /// Where a location's blobs are read: the location itself, except for a delta archive, whose left-out layers come
     /// from the locations before it (the full archive and earlier deltas), the newest that has each. A blob in a delta
     /// repository is still served only through repositories whose manifests reference it: layering adds bytes, not access.
     /// </summary>
-    private static Func<Descriptor, IImageSource> BlobSourceFor(IImageSource source, IReadOnlyList<IImageSource> earlier, string spec)
+    private Func<Descriptor, IImageSource> BlobSourceFor(IImageSource source, string spec)
     {
         if (source is not ArchiveSource { Delta: { } delta } archive) return _ => source;
-        var layer = new DeltaLayer(archive);
-        var lower = earlier.ToList();
+        var layer = new BorrowedSource(archive);
+        _deltas.Add(layer);
+        var lower = _layers.ToList();
         return descriptor =>
         {
             if (delta.Find(descriptor.Digest) is null) return layer;

@@ -174,20 +174,3 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
             $"The bundle's image {image.Original} is not in {from}{(inner is null ? "" : $" ({inner.Code}: {inner.Message})")}. Relocate from where the bundle's images are " +
             "(the registry they were pushed to, or the layout that holds them); relocation-mapping.json is not written.", inner);
 }
-
-/// <summary>A source another owner opened and disposes: every call goes through, the disposal does not.</summary>
-internal sealed class BorrowedSource(IImageSource inner) : IImageSource
-{
-    public string Description => inner.Description;
-    public Task<Descriptor> ResolveAsync(string? reference, CancellationToken cancellationToken) => inner.ResolveAsync(reference, cancellationToken);
-    public Task<byte[]> ReadManifestAsync(Descriptor descriptor, CancellationToken cancellationToken) => inner.ReadManifestAsync(descriptor, cancellationToken);
-    public Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken) => inner.OpenBlobAsync(descriptor, cancellationToken);
-    public Task<bool> HasAsync(Descriptor descriptor, CancellationToken cancellationToken) => inner.HasAsync(descriptor, cancellationToken);
-    public string? TryGetBlobPath(Digest digest) => inner.TryGetBlobPath(digest);
-    public BlobFileRange? TryGetBlobRange(Digest digest) => inner.TryGetBlobRange(digest);
-    public Task<Descriptor?> TryResolveTagAsync(string tag, CancellationToken cancellationToken) => inner.TryResolveTagAsync(tag, cancellationToken);
-
-    public void Dispose()
-    {
-    }
-}
