@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Oci.Build.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Oci.Build.Tests.Docs;
 
@@ -13,7 +14,7 @@ namespace Oci.Build.Tests.Docs;
 /// that page and stopped after it. See docs/README.md.
 /// </summary>
 [Collection("Docs")]
-public sealed class DocsCommandTests(DocsRepositoryCopy copy) : IClassFixture<DocsRepositoryCopy>
+public sealed class DocsCommandTests(DocsRepositoryCopy copy, ITestOutputHelper output) : IClassFixture<DocsRepositoryCopy>
 {
     /// <summary>
     /// The pages run by <see cref="DocsCommandTestsSecondStream"/>, beside this class's: the pages take minutes each, so
@@ -33,9 +34,13 @@ public sealed class DocsCommandTests(DocsRepositoryCopy copy) : IClassFixture<Do
 
     [Theory]
     [MemberData(nameof(PagesWithCommands))]
-    public void The_marked_commands_of_the_page_run(string page) => RunPage(page, copy);
+    public void The_marked_commands_of_the_page_run(string page) => RunPage(page, copy, output);
 
-    internal static void RunPage(string page, DocsRepositoryCopy copy)
+    /// <remarks>
+    /// The page's output goes to the test's output (kept in a trx log) with the time each block started, since the
+    /// pages are the suite's longest tests and the place to look when it grows.
+    /// </remarks>
+    internal static void RunPage(string page, DocsRepositoryCopy copy, ITestOutputHelper output)
     {
         var blocks = Blocks(Path.Combine(RepoPaths.Root, page));
         using var scratch = new TempDirectory("docs");
@@ -43,7 +48,7 @@ public sealed class DocsCommandTests(DocsRepositoryCopy copy) : IClassFixture<Do
         var root = copy.Reset();
         var script = new StringBuilder("set -euo pipefail\n");
         foreach (var (block, index) in blocks.Select((b, i) => (b, i)))
-            script.Append($"echo '--- {page} block {index + 1}'\ncd \"{root}\"\n{block}\n");
+            script.Append($"echo \"--- {page} block {index + 1} at $SECONDS s\"\ncd \"{root}\"\n{block}\n");
         // podman refuses a runroot path longer than 50 characters.
         var runroot = Path.Combine("/tmp", "ocid-" + Guid.NewGuid().ToString("N")[..8]);
         File.WriteAllText(scratch.Combine("storage.conf"), $"[storage]\ndriver = \"vfs\"\ngraphroot = \"{scratch.Combine("podman")}\"\nrunroot = \"{runroot}\"\n");
@@ -62,6 +67,7 @@ public sealed class DocsCommandTests(DocsRepositoryCopy copy) : IClassFixture<Do
                 ["SOURCE_DATE_EPOCH"] = null,
                 ["REGISTRY"] = registry.Host,
             }, timeout: TimeSpan.FromMinutes(15));
+            output.WriteLine(result.Output);
             Assert.True(result.ExitCode == 0, $"{page}: a documented command failed (exit {result.ExitCode}):\n{result.Output}");
         }
         finally
@@ -169,13 +175,13 @@ public sealed class DocsCommandTests(DocsRepositoryCopy copy) : IClassFixture<Do
 
 /// <summary>The second stream of documented pages (<see cref="DocsCommandTests.SecondStreamPages"/>), in its own copy of the repository.</summary>
 [Collection("Docs, second stream")]
-public sealed class DocsCommandTestsSecondStream(DocsRepositoryCopy copy) : IClassFixture<DocsRepositoryCopy>
+public sealed class DocsCommandTestsSecondStream(DocsRepositoryCopy copy, ITestOutputHelper output) : IClassFixture<DocsRepositoryCopy>
 {
     public static TheoryData<string> PagesWithCommands() => DocsCommandTests.PagesWithCommands(second: true);
 
     [Theory]
     [MemberData(nameof(PagesWithCommands))]
-    public void The_marked_commands_of_the_page_run(string page) => DocsCommandTests.RunPage(page, copy);
+    public void The_marked_commands_of_the_page_run(string page) => DocsCommandTests.RunPage(page, copy, output);
 }
 
 /// <summary>

@@ -4,8 +4,36 @@ using Oci.Build.Tests.Infrastructure;
 
 namespace Oci.Build.Tests.Integration;
 
+/// <summary>
+/// One copy of HelloOci, published once with <c>EnableOciBuild=false</c> (what it leaves behind is recorded right away).
+/// The bad-settings cases republish it with <c>--no-build</c>: each fails at the image step, after a compile that is the
+/// same every time, so compiling once spares the suite a full build per case.
+/// </summary>
+public sealed class SamplePublishedWithoutImage : IDisposable
+{
+    public SamplePublishedWithoutImage()
+    {
+        Publish = Sample.Publish(new Dictionary<string, string> { ["EnableOciBuild"] = "false" });
+        PublishFolderWritten = Directory.Exists(Path.Combine(Sample.OutputDirectory, "publish"));
+        LayoutWritten = Directory.Exists(Sample.LayoutPath);
+        SummaryWritten = File.Exists(Sample.SummaryPath);
+    }
+
+    public SampleProject Sample { get; } = new();
+
+    public ProcessResult Publish { get; }
+
+    public bool PublishFolderWritten { get; }
+
+    public bool LayoutWritten { get; }
+
+    public bool SummaryWritten { get; }
+
+    public void Dispose() => Sample.Dispose();
+}
+
 [Collection("Docs")]   // a publish stream by time: see Integration/PublishCollection.cs
-public sealed class PublishFailureTests
+public sealed class PublishFailureTests(SamplePublishedWithoutImage built) : IClassFixture<SamplePublishedWithoutImage>
 {
     [Fact]
     public void A_corrupted_base_blob_fails_with_a_coded_error_and_leaves_the_previous_layout_intact()
@@ -42,12 +70,11 @@ public sealed class PublishFailureTests
     [Fact]
     public void EnableOciBuild_false_writes_no_image()
     {
-        using var sample = new SampleProject();
-        var result = sample.Publish(new Dictionary<string, string> { ["EnableOciBuild"] = "false" }).EnsureSuccess("publish");
-        Assert.True(Directory.Exists(Path.Combine(sample.OutputDirectory, "publish")));
-        Assert.False(Directory.Exists(sample.LayoutPath));
-        Assert.False(File.Exists(sample.SummaryPath));
-        Assert.DoesNotContain("oci-layout", result.Output);
+        built.Publish.EnsureSuccess("publish");
+        Assert.True(built.PublishFolderWritten);
+        Assert.False(built.LayoutWritten);
+        Assert.False(built.SummaryWritten);
+        Assert.DoesNotContain("oci-layout", built.Publish.Output);
     }
 
     [Theory]
@@ -58,11 +85,11 @@ public sealed class PublishFailureTests
     [InlineData("ContainerImageLayoutPath", "bin/Release/net10.0/linux-x64/publish/inside", "OCI1008")]
     public void Bad_settings_fail_with_a_coded_error(string property, string value, string code)
     {
-        using var sample = new SampleProject();
-        var result = sample.Publish(new Dictionary<string, string> { [property] = value });
+        built.Publish.EnsureSuccess("the build every case republishes");
+        var result = built.Sample.Publish(new Dictionary<string, string> { [property] = value }, extraArguments: ["--no-build"]);
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains($"error {code}", result.Output);
-        Assert.False(Directory.Exists(sample.LayoutPath));
+        Assert.False(Directory.Exists(built.Sample.LayoutPath));
     }
 
     private static void CopyDirectory(string source, string destination)
