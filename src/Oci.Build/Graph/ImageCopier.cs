@@ -42,6 +42,9 @@ public sealed record CopyResult(ImageGraph Graph, IReadOnlyList<BlobPushResult> 
     /// <summary>Old document digest -> new descriptor, for every manifest or index a layer transform rewrote.</summary>
     public IReadOnlyDictionary<Digest, Descriptor> Rewritten { get; init; } = new Dictionary<Digest, Descriptor>();
 
+    /// <summary>Documents a layer transform left out: what was attached to a rewritten document by cosign's tags (its signatures).</summary>
+    public IReadOnlySet<Digest> Dropped { get; init; } = new HashSet<Digest>();
+
     public long BytesSent => Blobs.Sum(b => b.BytesSent);
     public int Count(BlobOutcome outcome) => Blobs.Count(b => b.Outcome == outcome);
 }
@@ -157,7 +160,7 @@ public static class ImageCopier
         // unless some index lists it (then it is part of an image, whatever its tags say).
         var dropped = new HashSet<Digest>();
         var listed = graph.Documents.Where(d => d.Index is not null).SelectMany(d => d.Index!.Manifests).Select(m => m.Digest).ToHashSet();
-        bool Dropped(Digest digest)
+        bool LeftOut(Digest digest)
         {
             var group = roots.Where(r => r.Descriptor.Digest == digest).ToList();
             return group.Count > 0 && !listed.Contains(digest) && group.All(r => r.Tags.Count > 0 && r.Tags.All(AttachedObjects.IsAttachedTag)) && Tags(group).Count == 0;
@@ -167,7 +170,7 @@ public static class ImageCopier
         {
             var descriptor = document.Descriptor;
             var content = document.Content;
-            if (rootDigests.Contains(descriptor.Digest) && Dropped(descriptor.Digest))
+            if (rootDigests.Contains(descriptor.Digest) && LeftOut(descriptor.Digest))
             {
                 dropped.Add(descriptor.Digest);
                 continue;
@@ -228,7 +231,7 @@ public static class ImageCopier
         }
         beforeCommit?.Invoke();
         await sink.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new CopyResult(graph, results, written) { Rewritten = rewritten };
+        return new CopyResult(graph, results, written) { Rewritten = rewritten, Dropped = dropped };
     }
 
     /// <summary>Non-distributable layers live at their URLs, not in registries.</summary>
