@@ -61,8 +61,9 @@ public sealed class VerifyCommand : OciCommand
     }
 
     /// <summary>
-    /// An image in a registry: with --key/--policy its cosign signature and its SBOM referrer's, verified offline with
-    /// the key (nothing but the registry is asked), then every blob against its digest. Signatures first: a refused
+    /// An image in a registry: with --key/--policy its cosign signature and its SBOM referrer's (for an index also every
+    /// platform manifest's SBOM, <see cref="Signing.ImageTrust"/>), verified offline with the key (nothing but the
+    /// registry is asked), then every blob against its digest. Signatures first: a refused
     /// image is reported before its layers are downloaded.
     /// </summary>
     private async Task<int> VerifyRegistryAsync(CommandContext context, ImageLocation location, Signing.SignaturePolicy? policy, CancellationToken cancellationToken)
@@ -102,10 +103,14 @@ public sealed class VerifyCommand : OciCommand
             },
             valid
                 ? $"verified {reference} ({root.Digest}): {blobs.Blobs} blobs ({ByteSize.Format(blobs.Bytes)})" +
-                    (policy is null ? "" : $", signatures of {string.Join(" and ", signatures.Select(s => s!["role"]!.GetValue<string>()))} verified with {policy.Description}")
+                    (policy is null ? "" : $", signatures of {Enumerate(signatures.Select(s => s!["role"]!.GetValue<string>()).ToList())} verified with {policy.Description}")
                 : $"{problems.Count} problem(s) in {reference}");
         return valid ? ExitCodes.Success : ExitCodes.Failed;
     }
+
+    /// <summary>"a", "a and b", "a, b and c": what was checked, readable however many platforms an index has.</summary>
+    private static string Enumerate(IReadOnlyList<string> items) =>
+        items.Count <= 1 ? string.Join("", items) : $"{string.Join(", ", items.Take(items.Count - 1))} and {items[^1]}";
 
     private static int VerifyThick(CommandContext context, ArchiveSource archive, Signing.SignaturePolicy? policy, CancellationToken cancellationToken)
     {

@@ -46,9 +46,29 @@ public static class AttachedObjects
     public static string ReferrersTag(Digest digest) => $"{digest.Algorithm}-{digest.Hex}";
 
     /// <summary>True for a tag that names an attached object rather than an image.</summary>
-    public static bool IsAttachedTag(string tag) =>
-        (tag.StartsWith("sha256-", StringComparison.Ordinal) || tag.StartsWith("sha512-", StringComparison.Ordinal)) &&
-        Suffixes.Any(s => tag.EndsWith(s, StringComparison.Ordinal) && Digest.TryParse(tag[..^s.Length].Replace('-', ':'), out _));
+    public static bool IsAttachedTag(string tag) => TryParseTag(tag, out _, out _);
+
+    /// <summary>
+    /// The digest an attached object's tag is derived from (its subject) and the tag's suffix: "" for the referrers tag,
+    /// <c>.sig</c>, <c>.att</c>, <c>.sbom</c>. False for a tag that names an image.
+    /// </summary>
+    public static bool TryParseTag(string tag, out Digest subject, out string suffix)
+    {
+        subject = default;
+        suffix = "";
+        if (!tag.StartsWith("sha256-", StringComparison.Ordinal) && !tag.StartsWith("sha512-", StringComparison.Ordinal)) return false;
+        // The referrers tag ("" suffix) last: every tag ends with "".
+        foreach (var candidate in Suffixes.OrderByDescending(s => s.Length))
+        {
+            if (!tag.EndsWith(candidate, StringComparison.Ordinal) || !Digest.TryParse(tag[..^candidate.Length].Replace('-', ':'), out var digest)) continue;
+            (subject, suffix) = (digest, candidate);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>The referrers tag schema's tag (<c>ALG-HEX</c>, no suffix), as opposed to cosign's signature and attestation tags.</summary>
+    public static bool IsReferrersTag(string tag) => TryParseTag(tag, out _, out var suffix) && suffix.Length == 0;
 
     /// <summary>The entries of an index.json that are images, not attached objects (signatures, referrers tags).</summary>
     public static IReadOnlyList<Descriptor> Images(ImageIndex index) =>

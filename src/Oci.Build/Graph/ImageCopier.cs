@@ -24,7 +24,8 @@ public sealed record CopyOptions
     /// <summary>
     /// Also copy what is attached to the images by digest-derived tags (cosign signatures, the referrers tag with SBOMs),
     /// under the same tags, so they keep naming the copied digests. Ignored with <see cref="TransformLayer"/>: a rewritten
-    /// image has new digests, which the old signatures do not name.
+    /// image has new digests, which the old signatures do not name (what the roots themselves attach is carried over as
+    /// the rewrite describes).
     /// </summary>
     public bool IncludeAttached { get; init; }
 
@@ -40,6 +41,9 @@ public sealed record CopyResult(ImageGraph Graph, IReadOnlyList<BlobPushResult> 
 {
     /// <summary>Old document digest -> new descriptor, for every manifest or index a layer transform rewrote.</summary>
     public IReadOnlyDictionary<Digest, Descriptor> Rewritten { get; init; } = new Dictionary<Digest, Descriptor>();
+
+    /// <summary>Documents a layer transform left out: what was attached to a rewritten document by cosign's tags (its signatures).</summary>
+    public IReadOnlySet<Digest> Dropped { get; init; } = new HashSet<Digest>();
 
     public long BytesSent => Blobs.Sum(b => b.BytesSent);
     public int Count(BlobOutcome outcome) => Blobs.Count(b => b.Outcome == outcome);
@@ -68,6 +72,10 @@ public static class ImageCopier
                 graph = await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken, read: graph).ConfigureAwait(false);
             }
         }
+        // A rewrite must know what became of a subject before it reaches what is attached to it: images first, then the
+        // referrers tags (which rewrite the SBOM manifests), then cosign's tags (signatures of images and of SBOMs).
+        if (options.TransformLayer is not null)
+            roots = roots.OrderBy(r => r.Tags.Count > 0 && r.Tags.All(AttachedObjects.IsAttachedTag) ? r.Tags.All(AttachedObjects.IsReferrersTag) ? 1 : 2 : 0).ToList();
         graph ??= await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken).ConfigureAwait(false);
         if (options.TransformLayer is { } transformLayer)
             return await RewriteAsync(source, sink, roots, graph, transformLayer, options.BeforeCommit, cancellationToken).ConfigureAwait(false);
@@ -120,6 +128,10 @@ public static class ImageCopier
     /// <summary>
     /// The copy with a layer transform: per manifest (children first) each layer is offered to the hook once; a manifest
     /// with a replaced layer is written anew, and so is every index above it. Untouched documents keep their bytes.
+    /// What the roots attach to a rewritten image follows it: a referrer (the SBOM) is written anew with its
+    /// <c>subject</c> naming the new digest, and its referrers index under the new digest's tag (the old tag would name a
+    /// digest the output no longer has); cosign's signature and attestation tags of a rewritten document are left out,
+    /// since a signature cannot be re-made here and the old one names a digest the output no longer has.
     /// </summary>
     private static async Task<CopyResult> RewriteAsync(IImageSource source, IImageSink sink, IReadOnlyList<CopyRoot> roots, ImageGraph graph,
         LayerTransform transform, Action? beforeCommit, CancellationToken cancellationToken)
@@ -139,16 +151,41 @@ public static class ImageCopier
             return layers[layer.Digest] = layer;
         }
 
+        // The tags a root keeps: a referrers tag moves to its subject's new digest; cosign's tags of a rewritten subject go.
+        List<string> Tags(IEnumerable<CopyRoot> group) => group.SelectMany(r => r.Tags).Distinct()
+            .Select(tag => !AttachedObjects.TryParseTag(tag, out var subject, out var suffix) || !rewritten.TryGetValue(subject, out var moved) ? tag
+                : suffix.Length == 0 ? AttachedObjects.ReferrersTag(moved.Digest) : null)
+            .OfType<string>().ToList();
+        // An attached root all of whose tags went (a signature of a rewritten image): neither it nor its blobs are written,
+        // unless some index lists it (then it is part of an image, whatever its tags say).
+        var dropped = new HashSet<Digest>();
+        var listed = graph.Documents.Where(d => d.Index is not null).SelectMany(d => d.Index!.Manifests).Select(m => m.Digest).ToHashSet();
+        bool LeftOut(Digest digest)
+        {
+            var group = roots.Where(r => r.Descriptor.Digest == digest).ToList();
+            return group.Count > 0 && !listed.Contains(digest) && group.All(r => r.Tags.Count > 0 && r.Tags.All(AttachedObjects.IsAttachedTag)) && Tags(group).Count == 0;
+        }
+
         foreach (var document in graph.Documents)
         {
             var descriptor = document.Descriptor;
             var content = document.Content;
+            if (rootDigests.Contains(descriptor.Digest) && LeftOut(descriptor.Digest))
+            {
+                dropped.Add(descriptor.Digest);
+                continue;
+            }
             if (document.Manifest is { } manifest)
             {
                 var newLayers = new List<Descriptor>();
                 foreach (var layer in manifest.Layers) newLayers.Add(await Layer(layer).ConfigureAwait(false));
                 results.Add(await sink.PutBlobAsync(BlobContent.From(source, manifest.Config), cancellationToken).ConfigureAwait(false));
-                if (!newLayers.SequenceEqual(manifest.Layers))
+                var layersChanged = !newLayers.SequenceEqual(manifest.Layers);
+                // A referrer of a rewritten image names the new one (the roots are ordered so that the image came first).
+                var subject = manifest.Subject is { } old && rewritten.TryGetValue(old.Digest, out var moved)
+                    ? old with { MediaType = moved.MediaType, Digest = moved.Digest, Size = moved.Size }
+                    : manifest.Subject;
+                if (layersChanged)
                 {
                     // Changed layers live only in OCI manifests; a Docker manifest becomes the OCI one naming the same bytes.
                     content = OciJson.Serialize(manifest with
@@ -156,8 +193,14 @@ public static class ImageCopier
                         MediaType = MediaTypes.OciManifest,
                         Config = manifest.Config.MediaType == MediaTypes.DockerConfig ? manifest.Config with { MediaType = MediaTypes.OciConfig } : manifest.Config,
                         Layers = newLayers.Select(l => l with { MediaType = MediaTypes.ToOciLayer(l.MediaType) }).ToList(),
+                        Subject = subject,
                     });
                     descriptor = descriptor with { MediaType = MediaTypes.OciManifest, Digest = Digest.Of(content), Size = content.Length };
+                }
+                else if (subject != manifest.Subject)
+                {
+                    content = OciJson.Serialize(manifest with { Subject = subject });
+                    descriptor = descriptor with { Digest = Digest.Of(content), Size = content.Length };
                 }
             }
             else if (document.Index is { } index)
@@ -177,18 +220,18 @@ public static class ImageCopier
             if (rootDigests.Contains(document.Descriptor.Digest)) continue; // roots go with their tags below
             if (await sink.PutManifestAsync(descriptor, content, null, cancellationToken).ConfigureAwait(false)) written++;
         }
-        foreach (var group in roots.GroupBy(r => r.Descriptor.Digest))
+        foreach (var group in roots.GroupBy(r => r.Descriptor.Digest).Where(g => !dropped.Contains(g.Key)))
         {
             var document = graph.Document(group.Key);
             var root = group.First().Descriptor;
             var (descriptor, content) = rewritten.TryGetValue(group.Key, out var n)
                 ? (root with { MediaType = n.MediaType, Digest = n.Digest, Size = n.Size }, rewrittenContent[group.Key])
                 : (root, document.Content);
-            if (await sink.PutManifestAsync(descriptor, content, group.SelectMany(r => r.Tags).Distinct().ToList(), cancellationToken).ConfigureAwait(false)) written++;
+            if (await sink.PutManifestAsync(descriptor, content, Tags(group), cancellationToken).ConfigureAwait(false)) written++;
         }
         beforeCommit?.Invoke();
         await sink.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new CopyResult(graph, results, written) { Rewritten = rewritten };
+        return new CopyResult(graph, results, written) { Rewritten = rewritten, Dropped = dropped };
     }
 
     /// <summary>Non-distributable layers live at their URLs, not in registries.</summary>

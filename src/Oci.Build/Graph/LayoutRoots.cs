@@ -32,9 +32,9 @@ public static class LayoutRoots
         return named;
     }
 
-    /// <summary>Old manifest digest -> the manifest as copied (rewritten or the same), for every manifest of the copy.</summary>
+    /// <summary>Old manifest digest -> the manifest as copied (rewritten or the same), for every manifest the copy wrote.</summary>
     public static IReadOnlyDictionary<Digest, Descriptor> Manifests(CopyResult copy) =>
-        copy.Graph.Documents.Where(d => d.Manifest is not null)
+        copy.Graph.Documents.Where(d => d.Manifest is not null && !copy.Dropped.Contains(d.Descriptor.Digest))
             .ToDictionary(d => d.Descriptor.Digest, d => copy.Rewritten.GetValueOrDefault(d.Descriptor.Digest) ?? d.Descriptor);
 
     /// <summary>

@@ -1,4 +1,8 @@
+using Oci.Build.Graph;
+using Oci.Build.Layout;
 using Oci.Build.Oci;
+using Oci.Build.Sbom;
+using Oci.Build.Signing;
 using Oci.Build.Tests.Encryption;
 using Oci.Build.Tests.Infrastructure;
 
@@ -14,11 +18,28 @@ public sealed class DecryptOutputTests : IDisposable
     private static (int Exit, string Output, string Error) Oci(params string[] args) => DotnetOci.Run(args);
 
     [Fact]
-    public void A_non_empty_foreign_folder_is_refused_without_force_and_a_previous_layout_is_replaced()
+    public async Task A_non_empty_foreign_folder_is_refused_without_force_and_a_previous_layout_is_replaced_and_the_sbom_follows_the_decrypted_image()
     {
         var image = TestImage.Build(_temp);
         var (key, pub) = Tools.RsaKey(_temp, "site");
         var encrypted = Engine.Encrypt(image, _temp, ["jwe:" + pub]);
+        // As an encrypting build does: the SBOM attached to the encrypted manifest.
+        var encryptedManifest = LayoutAssert.ReadImage(encrypted, image.Tag).Entry with { Annotations = null };
+        var sbom = "{\"spdxVersion\":\"SPDX-2.3\"}\n"u8.ToArray();
+        await SbomReferrer.AttachToLayoutAsync(encrypted, sbom, encryptedManifest, TestImages.Created, CancellationToken.None);
+        // And signed, image and SBOM: signatures of the encrypted digests, which decryption cannot carry over (no key).
+        var signingKey = _temp.Combine("cosign.key");
+        using (var ecdsa = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256))
+            File.WriteAllText(signingKey, ecdsa.ExportPkcs8PrivateKeyPem());
+        using (var signer = SigningKeys.Open(signingKey, "/"))
+        using (var source = new LayoutSource(OciLayout.Open(encrypted)))
+        using (var sink = new LayoutSink(encrypted, keepExisting: true))
+        {
+            var signatures = await ImageSigning.PrepareAsync(new SigningOptions(signer), source, "example.com/app", [new CopyRoot(encryptedManifest, [image.Tag])], CancellationToken.None);
+            Assert.Equal(2, signatures.Count);
+            foreach (var signature in signatures) await signature.PutAsync(sink, CancellationToken.None);
+            await sink.CommitAsync(CancellationToken.None);
+        }
 
         // Someone's folder: refused, untouched.
         var foreign = _temp.Combine("photos");
@@ -42,6 +63,24 @@ public sealed class DecryptOutputTests : IDisposable
         var again = Oci("decrypt", $"oci:{encrypted}", "-o", output, "--key", key);
         Assert.True(again.Exit == 0, again.Error);
         LayoutAssert.SameImage(image.ManifestDocument, output, image.Tag);
+        // The SBOM is attached to the decrypted image (the encrypted one is not in the output): the same SBOM blob in a
+        // referrer whose subject is the decrypted manifest, under its referrers tag, so `sbom` and `inspect` find it. The
+        // encrypted digests' signatures are left out: they name nothing in the output.
+        var decrypted = OciLayout.Open(output);
+        Assert.Equal(new[] { image.Tag, AttachedObjects.ReferrersTag(image.Manifest.Digest) }.Order(StringComparer.Ordinal), decrypted.Tags().Order(StringComparer.Ordinal));
+        var referrers = OciJson.Deserialize<ImageIndex>(decrypted.ReadDocument(decrypted.FindManifest(AttachedObjects.ReferrersTag(image.Manifest.Digest)), "referrers"), "referrers");
+        var referrer = OciJson.Deserialize<ImageManifest>(decrypted.ReadDocument(Assert.Single(referrers.Manifests) with { Annotations = null, ArtifactType = null }, "SBOM manifest"), "SBOM manifest");
+        Assert.Equal(image.Manifest.Digest, referrer.Subject!.Digest);
+        Assert.Equal(Digest.Of(sbom), Assert.Single(referrer.Layers).Digest);
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(sbom), Oci("sbom", $"oci:{output}:{image.Tag}").Output);
+        // The same way back: encrypting the decrypted layout attaches it to the new encrypted manifest, and decrypting
+        // that gives the very referrer the first decryption wrote (what SbomReferrer writes for the plain image).
+        var reencrypted = Engine.Encrypt(image with { PlainLayout = output }, _temp, ["jwe:" + pub], name: "reenc");
+        var reencryptedManifest = LayoutAssert.ReadImage(reencrypted, image.Tag).Entry.Digest;
+        Assert.Equal(new[] { image.Tag, AttachedObjects.ReferrersTag(reencryptedManifest) }.Order(StringComparer.Ordinal), OciLayout.Open(reencrypted).Tags().Order(StringComparer.Ordinal));
+        var roundTrip = OciLayout.Open(Engine.Decrypt(reencrypted, _temp, [key]));
+        Assert.Equal(decrypted.FindManifest(AttachedObjects.ReferrersTag(image.Manifest.Digest)).Digest,
+            roundTrip.FindManifest(AttachedObjects.ReferrersTag(image.Manifest.Digest)).Digest);
 
         // --force replaces the foreign folder on purpose.
         var forced = Oci("decrypt", $"oci:{encrypted}", "-o", foreign, "--key", key, "--force");

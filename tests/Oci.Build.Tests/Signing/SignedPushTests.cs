@@ -317,41 +317,6 @@ public sealed partial class SignedPushTests(SignedRegistries fixture) : IClassFi
         Assert.True(accepted.ExitCode == 0, accepted.Output);
     }
 
-    [Fact]
-    public async Task A_multi_platform_index_is_signed_and_with_recursive_signing_each_platform_manifest_and_its_sbom_too()
-    {
-        var pushed = MultiPlatformBase.Push(fixture.Build, fixture.Layout, MultiPlatformBase.Shape.OciIndex, "trust/multi-source", "1.0");
-        var layout = fixture.Harness.Combine("multi");
-        Assert.Equal(0, DotnetOci.Run("copy", "--all", $"docker://{pushed.Reference}", $"oci:{layout}:1.0").Exit);
-        // A multi-platform publish attaches an SBOM to each platform's manifest: one here, on the first platform.
-        var child = pushed.Manifests.Values.First();
-        await SbomReferrer.AttachToLayoutAsync(layout, "{\"spdxVersion\":\"SPDX-2.3\"}\n"u8.ToArray(), child, DateTimeOffset.UnixEpoch, CancellationToken.None);
-        using var signer = SigningKeys.Open(Keys.Pkcs8, "/");
-        foreach (var (repository, recursive) in new[] { ("trust/multi", false), ("trust/multi-recursive", true) })
-            new LayoutPusher(fixture.Harness.Settings, fixture.Harness.Log).Push(new LayoutPushRequest
-            {
-                LayoutPath = layout, Registry = fixture.Build.Host, Repository = repository, Tags = ["1.0"], Signing = new SigningOptions(signer, recursive),
-            });
-
-        foreach (var repository in new[] { "trust/multi", "trust/multi-recursive" })
-        {
-            var index = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/{repository}:1.0");
-            Assert.True(index.ExitCode == 0, index.Output);
-        }
-        var recursiveChild = CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/multi-recursive@{child.Digest}");
-        Assert.True(recursiveChild.ExitCode == 0, recursiveChild.Output);
-        Assert.NotEqual(0, CosignCheck.Verify(Keys.Public, $"{fixture.Build.Host}/trust/multi@{child.Digest}").ExitCode);
-
-        // Recursive signing signs each platform's SBOM like its manifest; verify checks both offline.
-        var (exit, output, error) = DotnetOci.Run("verify", $"docker://{fixture.Build.Host}/trust/multi-recursive@{child.Digest}", "--key", Keys.Public, "--json");
-        Assert.True(exit == 0, error);
-        using (var result = JsonDocument.Parse(output))
-            Assert.Equal(["image", "SBOM"], result.RootElement.GetProperty("signatures").EnumerateArray().Select(e => e.GetProperty("role").GetString()));
-        var notRecursive = DotnetOci.Run("verify", $"docker://{fixture.Build.Host}/trust/multi@{child.Digest}", "--key", Keys.Public);
-        Assert.Equal(1, notRecursive.Exit);
-        Assert.Contains($"error {ErrorCodes.SignatureMissing}: SBOM sha256:", notRecursive.Error);
-    }
-
     /// <summary>curl's output (ProcessRunner collects it by lines, so its line ends are not significant here).</summary>
     [Fact]
     public void Dotnet_oci_serve_serves_a_signature_carried_in_a_thick_archive_in_its_image_repository_and_it_verifies_there()
