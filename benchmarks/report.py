@@ -121,6 +121,7 @@ Apps: `samples/HelloOci` (self-contained, about 105 MB published) and an app gen
 
 ## Rerun
 
+<!-- not run: takes about twenty minutes of a quiet machine; its output is this page -->
 ```bash
 bash benchmarks/run.sh                               # RUNS=5, both apps, memory case
 RUNS=3 APPS=hello MEMORY=0 bash benchmarks/run.sh    # quicker
