@@ -22,16 +22,7 @@ public sealed partial class SignedPushTests
     [Fact]
     public async Task Verify_checks_a_registry_images_signature_and_its_sboms_offline_and_refuses_unsigned_tampered_and_other_keys_and_inspect_shows_them()
     {
-        var layout = fixture.Harness.Combine("verify-image");
-        TestImages.App(TestImages.FromLayout(fixture.Layout, "1.0"), fixture.Harness.Work, layout, fixture.Harness.Combine("build-cache"), "verify", "3.0");
-        var image = OciLayout.Open(layout).FindManifest("3.0") with { Annotations = null };
-        var restore = fixture.Harness.Combine("verify-restore");
-        Directory.CreateDirectory(restore);
-        ImageSbom.Attach(new ImageSbomRequest
-        {
-            LayoutPath = layout, ManifestDigest = image.Digest, AssetsFile = SyntheticRestore.Write(restore), TargetFramework = "net10.0",
-            RuntimeIdentifier = "linux-x64", AppName = "App", ImageName = "trust/verify", ImageTag = "3.0",
-        }, fixture.Harness.Log);
+        var (layout, image, _) = AppImageWithSbom("verify", "3.0");
         var pusher = new LayoutPusher(fixture.Harness.Settings, fixture.Harness.Log);
         using (var signer = SigningKeys.Open(fixture.Keys.Pkcs8, "/"))
         {

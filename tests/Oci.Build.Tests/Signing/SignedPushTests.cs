@@ -218,16 +218,7 @@ public sealed partial class SignedPushTests(SignedRegistries fixture) : IClassFi
     [Fact]
     public async Task An_sbom_in_the_layout_is_pushed_as_a_referrer_under_the_fallback_tag_found_by_it_and_signed_like_the_image()
     {
-        var layout = fixture.Harness.Combine("sbom-image");
-        TestImages.App(TestImages.FromLayout(fixture.Layout, "1.0"), fixture.Harness.Work, layout, fixture.Harness.Combine("build-cache"), "sbom", "2.0");
-        var image = OciLayout.Open(layout).FindManifest("2.0") with { Annotations = null };
-        var restore = fixture.Harness.Combine("restore");
-        Directory.CreateDirectory(restore);
-        var sbom = ImageSbom.Attach(new ImageSbomRequest
-        {
-            LayoutPath = layout, ManifestDigest = image.Digest, AssetsFile = SyntheticRestore.Write(restore), TargetFramework = "net10.0",
-            RuntimeIdentifier = "linux-x64", AppName = "App", ImageName = "trust/sbom", ImageTag = "2.0",
-        }, fixture.Harness.Log);
+        var (layout, image, sbom) = AppImageWithSbom("sbom", "2.0");
         using (var signer = SigningKeys.Open(Keys.Pkcs8, "/"))
             new LayoutPusher(fixture.Harness.Settings, fixture.Harness.Log).Push(new LayoutPushRequest
             {
@@ -347,4 +338,20 @@ public sealed partial class SignedPushTests(SignedRegistries fixture) : IClassFi
     }
 
     private static Descriptor Root(LayoutPushResult pushed) => pushed.Push.Manifests[0].Manifest;
+
+    /// <summary>A small app image (<see cref="TestImages.App"/>) in its own layout with its SBOM attached, as the build leaves it: trust/NAME:TAG.</summary>
+    private (string Layout, Descriptor Image, byte[] Sbom) AppImageWithSbom(string name, string tag)
+    {
+        var layout = fixture.Harness.Combine($"{name}-image");
+        TestImages.App(TestImages.FromLayout(fixture.Layout, "1.0"), fixture.Harness.Work, layout, fixture.Harness.Combine("build-cache"), name, tag);
+        var image = OciLayout.Open(layout).FindManifest(tag) with { Annotations = null };
+        var restore = fixture.Harness.Combine($"{name}-restore");
+        Directory.CreateDirectory(restore);
+        var sbom = ImageSbom.Attach(new ImageSbomRequest
+        {
+            LayoutPath = layout, ManifestDigest = image.Digest, AssetsFile = SyntheticRestore.Write(restore), TargetFramework = "net10.0",
+            RuntimeIdentifier = "linux-x64", AppName = "App", ImageName = $"trust/{name}", ImageTag = tag,
+        }, fixture.Harness.Log);
+        return (layout, image, sbom);
+    }
 }
