@@ -1,4 +1,6 @@
 using System.IO.Compression;
+using System.Reflection.PortableExecutable;
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Oci.Build.Archives;
 using Oci.Build.Layout;
@@ -32,6 +34,12 @@ public sealed class SdkPackageTests
             entry.ExtractToFile(temp.Combine("tool.nupkg"));
             var tool = ToolPackage.Read(temp.Combine("tool.nupkg"));
             Assert.Equal(("Oci.Build.Cli", version), (tool.Id, tool.Version));
+            // The portable tasks, and the same tasks compiled ahead of time for linux-x64 in a folder of their own.
+            foreach (var assembly in new[] { "Oci.Build.dll", "Oci.Build.Tasks.dll" })
+            {
+                Assert.False(IsReadyToRun(sdkPackage, $"tasks/net10.0/{assembly}"), $"tasks/net10.0/{assembly} is portable IL");
+                Assert.True(IsReadyToRun(sdkPackage, $"tasks/net10.0-linux-x64/{assembly}"), $"tasks/net10.0-linux-x64/{assembly} is ReadyToRun");
+            }
         }
         try
         {
@@ -68,6 +76,11 @@ public sealed class SdkPackageTests
             var config = JsonNode.Parse(File.ReadAllBytes(layout.BlobPath(manifest.Config.Digest)))!;
             Assert.Equal(["dotnet", "/app/app.dll"], config["config"]!["Entrypoint"]!.AsArray().Select(n => n!.GetValue<string>()));
             ProcessRunner.Run("skopeo", "inspect", $"oci:{layoutPath}:latest").EnsureSuccess("skopeo inspect");
+
+            // The build loaded the tasks compiled for this machine's platform when the package has them.
+            var tasks = ProcessRunner.Run("dotnet", ["msbuild", "-getProperty:OciBuildTasksAssembly", "-nodeReuse:false"], project).EnsureSuccess("dotnet msbuild -getProperty");
+            var expected = OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64 ? "net10.0-linux-x64" : "net10.0";
+            Assert.Equal(expected, Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(tasks.StandardOutput.Trim()))));
         }
         finally
         {
@@ -75,5 +88,16 @@ public sealed class SdkPackageTests
             var cached = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"), "oci.build.sdk", version);
             if (Directory.Exists(cached)) Directory.Delete(cached, recursive: true);
         }
+    }
+
+    /// <summary>Whether a packed assembly carries ahead-of-time compiled code (a ReadyToRun header), not only IL.</summary>
+    private static bool IsReadyToRun(ZipArchive package, string path)
+    {
+        var entry = package.GetEntry(path) ?? throw new Xunit.Sdk.XunitException($"{path} is not in the package");
+        using var content = new MemoryStream();
+        using (var stream = entry.Open()) stream.CopyTo(content);
+        content.Position = 0;
+        using var pe = new PEReader(content);
+        return pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0;
     }
 }
