@@ -96,22 +96,23 @@ public static class ThickArchiveWriter
             var blobs = 0;
             if (request.Bundle is not null) request.Baseline?.CheckBundle(request.Bundle.Name);
             var leftOut = new Dictionary<Digest, (Descriptor Descriptor, SortedSet<string> Repositories)>();
-            foreach (var image in request.Images)
+            // Sources open one after another (names resolve in order); then every image is gathered at once: an image's
+            // graph is a chain of round trips to its registry (manifests, configs, signature and referrer lookups), and
+            // one image after another adds those chains up. Roots are named afterwards, in the request's order, so
+            // index.json (and the archive's bytes) never depend on which registry answered first.
+            foreach (var image in request.Images) sources.Add(openSource(image.Source));
+            var gathering = request.Images.Select((image, i) => GatherAsync(image, sources[i], contents, request, cancellationToken)).ToArray();
+            // Every gathering ends before an error is reported (none is left writing into the contents), and the error
+            // reported is the first image's in the request's order, as when images were gathered one after another.
+            Task.WhenAll(gathering).ContinueWith(_ => { }, TaskScheduler.Default).Wait();
+            foreach (var (image, task) in request.Images.Zip(gathering))
             {
-                var source = openSource(image.Source);
-                sources.Add(source);
-                var skipped = new System.Collections.Concurrent.ConcurrentDictionary<Digest, Descriptor>();
-                IImageSink sink = request.Baseline is { } baseline
-                    ? new BaselineSink(contents, LeaveOut(source, image, baseline, cancellationToken), skipped)
-                    : contents;
-                // Gathers the graph (documents read and verified, blobs only listed); no layer byte moves yet.
-                var copy = ImageCopier.CopyAsync(source, sink, [new CopyRoot(image.Descriptor with { Annotations = null }, [image.Reference])],
-                    // Signatures and SBOM referrers of the image travel in the archive (and from it at import).
-                    new CopyOptions { Parallelism = request.Parallelism, IncludeAttached = true }, cancellationToken).GetAwaiter().GetResult();
-                blobs += copy.Count(BlobOutcome.Uploaded) + copy.Count(BlobOutcome.Mounted);
-                log.Detail($"  archived {image.Reference} ({image.Descriptor.Digest}) from {source.Description}");
+                var gathered = task.GetAwaiter().GetResult();
+                gathered.Roots.NameRoots(cancellationToken);
+                blobs += gathered.Copy.Count(BlobOutcome.Uploaded) + gathered.Copy.Count(BlobOutcome.Mounted);
+                log.Detail($"  archived {image.Reference} ({image.Descriptor.Digest}) from {gathered.Source.Description}");
                 var repository = ImageReference.Parse(image.Reference).Name;
-                foreach (var (blob, descriptor) in skipped)
+                foreach (var (blob, descriptor) in gathered.Skipped)
                 {
                     if (!leftOut.TryGetValue(blob, out var entry)) leftOut[blob] = entry = (descriptor, new SortedSet<string>(StringComparer.Ordinal));
                     entry.Repositories.Add(repository);
@@ -182,6 +183,55 @@ public static class ThickArchiveWriter
         {
             foreach (var source in sources) source.Dispose();
             File.Delete(temp);
+        }
+    }
+
+    /// <summary>One image gathered: what the copy did, the layers a delta left out, and its roots still to be named.</summary>
+    private sealed record GatheredImage(IImageSource Source, CopyResult Copy, IReadOnlyDictionary<Digest, Descriptor> Skipped, DeferredRoots Roots);
+
+    /// <summary>
+    /// Gathers one image's graph into the contents (documents read and verified, blobs only listed; no layer byte moves
+    /// yet), with its signatures and SBOM referrers, which travel in the archive (and from it at import).
+    /// </summary>
+    private static async Task<GatheredImage> GatherAsync(ArchiveImage image, IImageSource source, ArchiveContents contents, ThickArchiveRequest request, CancellationToken cancellationToken)
+    {
+        var roots = new DeferredRoots(contents);
+        var skipped = new System.Collections.Concurrent.ConcurrentDictionary<Digest, Descriptor>();
+        IImageSink sink = request.Baseline is { } baseline
+            ? new BaselineSink(roots, await Task.Run(() => LeaveOut(source, image, baseline, cancellationToken), cancellationToken), skipped)
+            : roots;
+        var copy = await ImageCopier.CopyAsync(source, sink, [new CopyRoot(image.Descriptor with { Annotations = null }, [image.Reference])],
+            new CopyOptions { Parallelism = request.Parallelism, IncludeAttached = true }, cancellationToken);
+        return new GatheredImage(source, copy, skipped, roots);
+    }
+
+    /// <summary>
+    /// The contents as one image's gathering sees them: every document and blob goes in at once, but the naming of the
+    /// image's roots (its index.json entries) waits for <see cref="NameRoots"/>, in the order they came.
+    /// </summary>
+    private sealed class DeferredRoots(ArchiveContents contents) : IImageSink
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(Descriptor Descriptor, byte[] Content, IReadOnlyList<string> Tags)> _roots = new();
+
+        public string Description => contents.Description;
+
+        public Task<BlobPushResult> PutBlobAsync(BlobContent blob, CancellationToken cancellationToken) => contents.PutBlobAsync(blob, cancellationToken);
+
+        public Task<bool> PutManifestAsync(Descriptor descriptor, byte[] content, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+        {
+            if (tags is not null) _roots.Enqueue((descriptor, content, tags));
+            return contents.PutManifestAsync(descriptor, content, null, cancellationToken);
+        }
+
+        public void NameRoots(CancellationToken cancellationToken)
+        {
+            foreach (var (descriptor, content, tags) in _roots) contents.PutManifestAsync(descriptor, content, tags, cancellationToken).GetAwaiter().GetResult();
+        }
+
+        public Task CommitAsync(CancellationToken cancellationToken) => contents.CommitAsync(cancellationToken);
+
+        public void Dispose()
+        {
         }
     }
 
