@@ -52,6 +52,8 @@ public sealed class BuildOciImage : OciTask
     public string? RegistriesConfig { get; set; }
     public string? HostsDirectory { get; set; }
     public string? NameDelegation { get; set; }
+    /// <summary>ContainerPreviousImage: the image whose layers may be fetched instead of compressed (empty: the pushed tag; none: off).</summary>
+    public string? PreviousImage { get; set; }
 
     /// <summary>Where the build result goes (obj/): what encryption and the summary read instead of the layout.</summary>
     public string? ResultPath { get; set; }
@@ -125,7 +127,10 @@ public sealed class BuildOciImage : OciTask
                 "The image starts from scratch, which has no .NET runtime, but the app is framework-dependent: set ContainerBaseImage to an image with the runtime " +
                 "(e.g. mcr.microsoft.com/dotnet/runtime:10.0, or a local oci:/oci-archive: copy of it) or publish self-contained.");
 
-        var result = new ImagePublisher(this, [registries.Provider]).Publish(request, Cancellation);
+        using var previous = ImageSettingValues.PreviousImage(PreviousImage, settings.Registry, settings.Repository, settings.Tags) is { } previousImage
+            ? new PreviousImageLayers(registrySettings, this, previousImage, settings.Platform, settings.Registry)
+            : null;
+        var result = new ImagePublisher(this, [registries.Provider]).Publish(request with { PreviousLayers = previous }, Cancellation);
         ManifestDigest = result.Manifest.Digest.ToString();
         var item = new TaskItem(result.Name);
         item.SetMetadata("ManifestDigest", ManifestDigest);

@@ -18,4 +18,6 @@ public sealed record ImagePublishRequest
     public IReadOnlyList<WritableDirectory> WritableDirectories { get; init; } = [];
     public required string LayoutPath { get; init; }
     public required string CacheDirectory { get; init; }
+    /// <summary>The image this build replaces (ContainerPreviousImage): layers it holds are fetched instead of compressed.</summary>
+    public IPreviousLayers? PreviousLayers { get; init; }
 }

@@ -31,7 +31,7 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
             settings.WorkingDirectory ?? "/app");
         plan = WritableDirectory.AddTo(plan, request.WritableDirectories, settings.WorkingDirectory ?? "/app");
         var builder = new LayerBuilder(new ContentStore(request.CacheDirectory), request.Compression,
-            new TarSettings(settings.Created.ToUnixTimeSeconds()));
+            new TarSettings(settings.Created.ToUnixTimeSeconds()), request.PreviousLayers);
         cancellationToken.ThrowIfCancellationRequested();
         var layers = builder.BuildAll(plan);
         cancellationToken.ThrowIfCancellationRequested();

@@ -1,3 +1,4 @@
+using Oci.Build.Graph;
 using Oci.Build.Layers;
 using Oci.Build.Oci;
 
@@ -36,6 +37,22 @@ public static class ImageSettingValues
         if (!int.TryParse(number, out var port) || port is < 1 or > 65535 || protocol is not ("tcp" or "udp"))
             throw new OciException(ErrorCodes.InvalidSetting, $"ContainerPort '{number}' (Type '{protocol}') is not valid: use a number from 1 to 65535 and Type tcp or udp.");
         return $"{port}/{protocol}";
+    }
+
+    /// <summary>
+    /// ContainerPreviousImage: the image whose layers a build may reuse. Empty: when pushing, the pushed repository at the
+    /// first tag (what a push there replaces); <c>none</c>: no reuse. Null when there is nothing to read.
+    /// </summary>
+    public static string? PreviousImage(string? value, string? registry, string repository, IReadOnlyList<string> tags)
+    {
+        var setting = value?.Trim() ?? "";
+        if (setting.Equals("none", StringComparison.OrdinalIgnoreCase) || setting.Equals("false", StringComparison.OrdinalIgnoreCase)) return null;
+        if (setting.Length == 0)
+            return string.IsNullOrWhiteSpace(registry) ? null : $"{registry.Trim().TrimEnd('/')}/{repository}:{tags[0]}";
+        if (!ImageReference.TryParse(setting, out _, out var error) || ImageLocation.IsLocal(setting))
+            throw new OciException(ErrorCodes.InvalidSetting,
+                $"ContainerPreviousImage '{value}' is not an image in a registry ({error ?? "a local path"}): use HOST/REPOSITORY:TAG (or @sha256:...), or none.");
+        return setting;
     }
 
     public static LayeringMode Layering(string? value) => value?.Trim().ToLowerInvariant() switch

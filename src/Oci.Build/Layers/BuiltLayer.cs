@@ -11,6 +11,8 @@ public enum LayerOrigin
     CompressedFromCache,
     /// <summary>The entry list (paths, sizes, times, modes) matched a cached layer: nothing was read or tarred.</summary>
     Unchanged,
+    /// <summary>Tarred to compute its diff_id, then downloaded from the previous image (ContainerPreviousImage): no compression, no upload.</summary>
+    FromPreviousImage,
 }
 
 /// <summary>A layer blob ready to go into an image: its descriptor, its diff_id and the file holding it.</summary>

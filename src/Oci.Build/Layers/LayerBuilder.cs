@@ -8,10 +8,11 @@ namespace Oci.Build.Layers;
 
 /// <summary>
 /// Builds layer blobs into a <see cref="ContentStore"/>, doing as little as the cache allows:
-/// an unchanged entry list costs nothing; unchanged content costs one tar+hash pass; only new content is compressed.
-/// Tar, hash and compression stream through each other, so memory stays bounded whatever the layer's size.
+/// an unchanged entry list costs nothing; unchanged content costs one tar+hash pass; content the previous image already
+/// holds (<see cref="IPreviousLayers"/>, a fresh runner's case) costs that pass and a download; only new content is
+/// compressed. Tar, hash and compression stream through each other, so memory stays bounded whatever the layer's size.
 /// </summary>
-public sealed class LayerBuilder(ContentStore cache, LayerCompression compression, TarSettings tar)
+public sealed class LayerBuilder(ContentStore cache, LayerCompression compression, TarSettings tar, IPreviousLayers? previous = null)
 {
     // Bumped whenever the tar format this builder writes changes, so old selectors stop matching.
     private const string FormatVersion = "oci-build-tar-1";
@@ -39,15 +40,22 @@ public sealed class LayerBuilder(ContentStore cache, LayerCompression compressio
             return ToBuilt(layer, unchanged, LayerOrigin.Unchanged);
 
         // A tar+hash pass is much cheaper than compressing, but it is a second read of every file. It pays off only when
-        // the cache may already hold this tar compressed (files touched but unchanged); an empty cache skips it.
+        // the cache (files touched but unchanged) or the previous image may already hold this tar compressed; an empty
+        // cache with nothing to ask skips it.
         Digest? expectedDiffId = null;
-        if (cache.HasCompressed(compression))
+        var askPrevious = previous is not null && previous.HasLayers(compression);
+        if (askPrevious || cache.HasCompressed(compression))
         {
-            var diffId = HashTar(layer);
+            var (diffId, size) = HashTar(layer);
             if (cache.FindByDiffId(diffId, compression) is { } known)
             {
                 cache.Remember(selector, known, compression);
                 return ToBuilt(layer, known, LayerOrigin.CompressedFromCache);
+            }
+            if (askPrevious && previous!.TryStore(diffId, size, compression, cache, CancellationToken.None) is { } fetched)
+            {
+                cache.Remember(selector, fetched, compression);
+                return ToBuilt(layer, fetched, LayerOrigin.FromPreviousImage);
             }
             expectedDiffId = diffId;
         }
@@ -89,11 +97,11 @@ public sealed class LayerBuilder(ContentStore cache, LayerCompression compressio
             new Descriptor { MediaType = cached.MediaType, Digest = cached.Digest, Size = cached.Size },
             cached.DiffId, cached.UncompressedSize, cache.BlobPath(cached.Digest), origin);
 
-    private Digest HashTar(LayerSpec layer)
+    private (Digest DiffId, long Size) HashTar(LayerSpec layer)
     {
         using var sink = new DigestingStream(Stream.Null);
         LayerTarBuilder.Write(layer, sink, tar);
-        return sink.Digest;
+        return (sink.Digest, sink.BytesWritten);
     }
 
     /// <summary>A hash of everything that decides the layer's bytes without reading file contents (Jib's "selector").</summary>

@@ -94,6 +94,8 @@ public static class ErrorCodes
     public const string RegistryBodyStalled = "OCI2031";
     /// <summary>A token, error or document answer from the registry is larger than the limit for it.</summary>
     public const string RegistryAnswerTooLarge = "OCI2032";
+    /// <summary>A layer of the previous image (ContainerPreviousImage) is not what its config says: it was built here instead.</summary>
+    public const string PreviousLayerMismatch = "OCI2033";
 
     // --- OCI3xxx: encryption ---------------------------------------------------------------------------
     /// <summary>An encryption recipient is not SCHEME:VALUE with a known scheme, or its value is empty or malformed.</summary>

@@ -33,7 +33,7 @@ public sealed class PublishPushTests : IDisposable
     }
 
     [Fact]
-    public void Publish_pushes_the_image_then_a_republish_uploads_nothing_and_a_one_line_change_only_the_app_layer()
+    public void Publish_pushes_the_image_then_a_republish_uploads_nothing_and_a_one_line_change_on_a_fresh_runner_reuses_the_pushed_layers_and_uploads_only_the_app_layer()
     {
         var host = _registry.Host;
         // The base: a small image built by the engine, put on the registry by skopeo (an independent client).
@@ -74,10 +74,15 @@ public sealed class PublishPushTests : IDisposable
 
         var program = sample.Combine("Program.cs");
         File.WriteAllText(program, File.ReadAllText(program).Replace("Hello from HelloOci", "Hello again from HelloOci"));
-        var third = sample.Publish(properties, environment).EnsureSuccess("one-line change");
+        // A fresh CI runner: an empty cache. The runtime layer is not compressed again but fetched from the image this
+        // push replaces (ContainerPreviousImage's default: the pushed repository's first tag), so the registry gets the same bytes.
+        var freshRunner = new Dictionary<string, string?>(environment) { ["OCI_BUILD_CACHE"] = _work.Combine("fresh-runner-cache") };
+        var third = sample.Publish(properties, freshRunner).EnsureSuccess("one-line change");
+        Assert.Contains($"reused from {host}/x/hello:1.0.0", third.Output);
         var thirdBytes = BytesUploaded(third.Output);
         using var summary = JsonDocument.Parse(File.ReadAllBytes(sample.SummaryPath));
         var appLayer = summary.RootElement.GetProperty("layers").EnumerateArray().Single(l => l.GetProperty("name").GetString() == "app");
+        Assert.Matches(@"layer runtime +sha256:[0-9a-f]{64} +[0-9.]+ MiB +\(FromPreviousImage\)", third.Output);
         var changed = OciLayout.Open(layout);
         var image = changed.FindManifest("1.0.0");
         var configSize = OciJson.Deserialize<ImageManifest>(changed.ReadDocument(image with { Annotations = null }, "m"), "m").Config.Size;

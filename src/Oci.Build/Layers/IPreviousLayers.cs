@@ -1,0 +1,28 @@
+using Oci.Build.Oci;
+using Oci.Build.Store;
+
+namespace Oci.Build.Layers;
+
+/// <summary>
+/// Where a layer this build would otherwise compress may already exist compressed: the image this build replaces, in
+/// its registry (ContainerPreviousImage). A fresh CI runner has an empty cache, but yesterday's image already holds the
+/// runtime and package layers; fetching a blob is far cheaper than compressing it, and the push then finds it there.
+/// </summary>
+public interface IPreviousLayers
+{
+    /// <summary>Where the layers come from, for messages.</summary>
+    string Description { get; }
+
+    /// <summary>
+    /// Whether any layer of this compression may be had. False (nothing to ask: no previous image, unreadable, other
+    /// compression) lets the builder skip the tar+hash pass that asking needs.
+    /// </summary>
+    bool HasLayers(LayerCompression compression);
+
+    /// <summary>
+    /// Puts into <paramref name="store"/> the compressed blob whose tar is <paramref name="diffId"/> (of
+    /// <paramref name="uncompressedSize"/> bytes), verified both ways (its digest, and its tar's digest by decompressing
+    /// it); null when there is none, or when what came is not that tar (then nothing is stored).
+    /// </summary>
+    CachedLayer? TryStore(Digest diffId, long uncompressedSize, LayerCompression compression, ContentStore store, CancellationToken cancellationToken);
+}
