@@ -36,8 +36,11 @@ log "publishing samples/AirGapRelease to $source_registry (the bundle as cnab-to
 export OCI_BUILD_CACHE=$work/cache
 dotnet publish samples/AirGapRelease -c Release -nodeReuse:false -p:ContainerRegistry="$source_registry" >"$work/publish.log" 2>&1 ||
   { tail -30 "$work/publish.log" >&2; exit 1; }
-dotnet build src/Oci.Build.Cli -c Release -nodeReuse:false -v:q -nologo >"$work/cli.log" 2>&1 || { tail -30 "$work/cli.log" >&2; exit 1; }
-oci() { dotnet "$repo/src/Oci.Build.Cli/bin/Release/net10.0/Oci.Build.Cli.dll" "$@"; }
+# dotnet-oci: OCI_BENCH_CLI when run.sh gives the installed tool package, otherwise the CLI built from src/.
+if [ -z "${OCI_BENCH_CLI:-}" ]; then
+  dotnet build src/Oci.Build.Cli -c Release -nodeReuse:false -v:q -nologo >"$work/cli.log" 2>&1 || { tail -30 "$work/cli.log" >&2; exit 1; }
+fi
+oci() { bench_oci "$@"; }
 bundle_ref=$source_registry/samples/air-gap-release-bundle:1.0.0
 bundle=samples/AirGapRelease/bin/Release/net10.0/bundle.json
 mapfile -t digests < <(python3 -c "

@@ -72,3 +72,55 @@ bench_ms() {
   end=$(date +%s%N)
   echo $(( (end - start) / 1000000 ))
 }
+
+# bench_oci ARGS...: dotnet-oci as a user runs it. OCI_BENCH_CLI names the installed tool (run.sh installs the tool
+# package the SDK package carries); otherwise the CLI built from src/ in Release (`dotnet build src/Oci.Build.Cli -c Release`).
+bench_oci() {
+  if [ -n "${OCI_BENCH_CLI:-}" ]; then "$OCI_BENCH_CLI" "$@"
+  else dotnet "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/src/Oci.Build.Cli/bin/Release/net10.0/Oci.Build.Cli.dll" "$@"; fi
+}
+
+# bench_quiet COMMAND...: runs COMMAND with its output dropped (bench_ms prints the time on stdout).
+bench_quiet() { "$@" >/dev/null; }
+
+# bench_scratch_registry DIR: one more, empty registry (for transfers to an empty registry); sets BENCH_SCRATCH
+# (host:port) and appends its pid to BENCH_SCRATCH_PIDS (bench_stop_scratch_registries stops them all).
+BENCH_SCRATCH_PIDS=()
+bench_scratch_registry() {
+  local dir=$1 port
+  mkdir -p "$dir"
+  port=$(bench_free_port)
+  printf 'version: 0.1\nlog: { level: error }\nstorage: { filesystem: { rootdirectory: %s/registry } }\nhttp: { addr: 127.0.0.1:%s }\n' "$dir" "$port" >"$dir/registry.yml"
+  docker-registry serve "$dir/registry.yml" >"$dir/registry.log" 2>&1 &
+  BENCH_SCRATCH_PIDS+=($!)
+  BENCH_SCRATCH="127.0.0.1:$port"
+  for _ in $(seq 50); do curl -sf "http://$BENCH_SCRATCH/v2/" >/dev/null && return 0; sleep 0.1; done
+  echo "docker-registry did not start: $(cat "$dir/registry.log")" >&2
+  return 1
+}
+
+bench_stop_scratch_registries() {
+  local pid
+  for pid in "${BENCH_SCRATCH_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  BENCH_SCRATCH_PIDS=()
+}
+
+# bench_curl_upload LAYOUT REGISTRY REPO: the floor of a push, the registry's own share of it: every blob of LAYOUT sent
+# with curl, one after another (POST, then PUT of the file), nothing else (no manifests, no checks).
+bench_curl_upload() {
+  local blob digest location
+  for blob in "$1"/blobs/sha256/*; do
+    digest=sha256:$(basename "$blob")
+    location=$(curl -sS -i -X POST "http://$2/v2/$3/blobs/uploads/" | tr -d '\r' | awk 'tolower($1) == "location:" {print $2}')
+    case $location in http*) ;; *) location="http://$2$location" ;; esac
+    curl -sS -f -X PUT -H 'Content-Type: application/octet-stream' -T "$blob" "$location&digest=$digest" -o /dev/null || return 1
+  done
+}
+
+# bench_curl_download LAYOUT REGISTRY REPO: the floor of a pull: every blob of LAYOUT fetched with curl, one after another.
+bench_curl_download() {
+  local blob
+  for blob in "$1"/blobs/sha256/*; do
+    curl -sS -f "http://$2/v2/$3/blobs/sha256:$(basename "$blob")" -o /dev/null || return 1
+  done
+}

@@ -11,9 +11,12 @@
 # `dotnet publish -t:PublishContainer -p:EnableOciBuild=false` on a copy of the app that does not use Oci.Build at all.
 #
 # Cases: cold image step (empty cache: task time), no-change republish (whole `dotnet publish`, also against the same
-# publish without the image), one-line change pushed to a registry holding the previous image (bytes counted on the
-# registry side), and peak RSS (/usr/bin/time -v) of a publish whose
-# publish folder is 1 GB.
+# publish without the image), one-line change pushed to a repository holding the previous image (bytes counted on the
+# registry side), the same from a fresh runner (empty cache), encrypted against unencrypted (cold, one-line change),
+# transfers (`dotnet oci copy` against `skopeo copy`, layout -> empty registry and back, with curl's floor), the
+# release archive's export and import (benchmarks/air-gap.sh), and peak RSS (/usr/bin/time -v) of a publish whose
+# publish folder is 1 GB and of `dotnet oci import` of its thick archive.
+# CASES (default: all) picks some: "build fresh encrypt transfer airgap" (build = cold, no-change, push).
 # Bytes uploaded are counted at the registry's door by a small proxy (benchmarks/count-proxy.py): request body bytes. Writes docs/benchmarks.md and the README's table (benchmarks/report.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,18 +25,22 @@ source benchmarks/lib.sh
 runs=${RUNS:-5}
 apps=${APPS:-hello large}
 memory=${MEMORY:-1}
+cases=" ${CASES:-build fresh encrypt transfer airgap} "
+has_case() { [[ $cases == *" $1 "* ]]; }
 work=$(mktemp -d /tmp/oci-bench.XXXXXX)
 version="0.0.0-bench.$(date +%Y%m%d%H%M%S).$$"
 nuget_root=${NUGET_PACKAGES:-$HOME/.nuget/packages}
 cleanup() {
   bench_stop_registry
-  rm -rf "$work" "$nuget_root/oci.build.sdk/$version"
+  bench_stop_scratch_registries
+  rm -rf "$work" "$nuget_root/oci.build.sdk/$version" "$nuget_root/oci.build.cli/$version"
   find "$nuget_root" -maxdepth 1 -name 'ocibench.*' -exec rm -rf {} + 2>/dev/null || true
 }
 trap cleanup EXIT
 results=$work/results.csv
 echo "app,wiring,case,metric,value" >"$results"
-record() { echo "$1,$2,$3,$4,$5" >>"$results"; }
+warmup=0
+record() { [ "$warmup" = 1 ] || echo "$1,$2,$3,$4,$5" >>"$results"; }   # nothing the warm-up does is a sample
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -45,6 +52,15 @@ mkdir -p "$work/pack-src"
 tar -c --exclude=bin --exclude=obj Directory.Build.props global.json README.md schemas src | tar -x -C "$work/pack-src"
 dotnet pack "$work/pack-src/src/Oci.Build.Sdk" -c Release -o "$work/feed" -p:Version="$version" -nodeReuse:false >"$work/pack.log" 2>&1 ||
   { tail -30 "$work/pack.log" >&2; exit 1; }
+
+# dotnet-oci as users get it: the tool package the SDK package carries, installed from a folder.
+mkdir -p "$work/tool-feed"
+python3 -c "import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))" \
+  "$work/feed/Oci.Build.Sdk.$version.nupkg" "tool/Oci.Build.Cli.$version.nupkg" >"$work/tool-feed/Oci.Build.Cli.$version.nupkg"
+dotnet tool install Oci.Build.Cli --version "$version" --tool-path "$work/tool" --add-source "$work/tool-feed" >"$work/tool.log" 2>&1 ||
+  { tail -30 "$work/tool.log" >&2; exit 1; }
+export OCI_BENCH_CLI=$work/tool/dotnet-oci
+openssl genrsa -out "$work/recipient.pem" 2048 2>/dev/null && openssl rsa -in "$work/recipient.pem" -pubout -out "$work/recipient.pub.pem" 2>/dev/null
 
 # Three copies of every app, one per wiring, each under a folder whose Directory.Build.* choose the wiring.
 mkdir -p "$work/apps/pkg" "$work/apps/src" "$work/apps/sdk"
@@ -151,19 +167,100 @@ push() { # WIRING APP REVISION: one-line change, then publish and push to a repo
   record "$2" "$1" push uploaded_bytes "$(( after - before ))"
 }
 
+fresh() { # WIRING APP REVISION: a fresh CI runner: empty cache, one-line change, publish and push to the repository
+  # holding the previous image (ContainerPreviousImage's default). The SDK has no such case: its push case is the reference.
+  local p ms before after; p=$(project "$1" "$2")
+  edit_line "$1" "$2" "fresh$3"
+  before=$(bench_uploaded_bytes)
+  # The previous image is read from the registry itself, not through the counting proxy (a Python relay would be the
+  # bottleneck of that download); it is the same repository, the one the push goes to.
+  ms=$(bench_ms bench_ours "$p" "$work/last.log" "${ours_base[@]}" -p:OciBuildCacheDirectory="$work/fresh-$1-$2-$3" \
+    -p:ContainerRegistry="$BENCH_PUSH_REGISTRY" -p:ContainerRepository="bench/$2-$1" -p:ContainerPreviousImage="$BENCH_REGISTRY/bench/$2-$1:latest") || return 1
+  after=$(bench_uploaded_bytes)
+  grep -q "reused from" "$work/last.log" || { echo "fresh runner: nothing was reused" >&2; return 1; }
+  record "$2" "$1" fresh image_ms "$(( $(bench_task_ms BuildOciImage "$work/last.log") + $(bench_task_ms PushOciImage "$work/last.log") ))"
+  record "$2" "$1" fresh publish_ms "$ms"
+  record "$2" "$1" fresh uploaded_bytes "$(( after - before ))"
+  rm -rf "$work/fresh-$1-$2-$3"
+}
+
+encrypt() { # APP REVISION: the package wiring, unencrypted and encrypted for one RSA recipient: cold (empty cache) and
+  # a one-line change with a warm cache (no push); image step = BuildOciImage (+ EncryptOciImage).
+  local p mode flags; p=$(project pkg "$1")
+  for mode in plain encrypted; do
+    flags=(-p:OciBuildCacheDirectory="$work/cache-$mode-$1" -p:OciIncrementalImage=false)
+    [ "$mode" = encrypted ] && flags+=(-p:ContainerEncrypt=true -p:ContainerEncryptionRecipients="jwe:$work/recipient.pub.pem")
+    rm -rf "$work/cache-$mode-$1"
+    bench_ours "$p" "$work/last.log" "${ours_base[@]}" "${flags[@]}" || return 1
+    record "$1" "$mode" encrypt cold_ms "$(( $(bench_task_ms BuildOciImage "$work/last.log") + $(bench_task_ms EncryptOciImage "$work/last.log") ))"
+    edit_line pkg "$1" "enc$2"
+    bench_ours "$p" "$work/last.log" "${ours_base[@]}" "${flags[@]}" || return 1
+    record "$1" "$mode" encrypt warm_ms "$(( $(bench_task_ms BuildOciImage "$work/last.log") + $(bench_task_ms EncryptOciImage "$work/last.log") ))"
+  done
+}
+
+transfer() { # APP REVISION: the package wiring's layout to an empty registry and back, `dotnet oci copy` against
+  # `skopeo copy` (each into its own empty registry, then each out again into an empty folder), and curl's floor.
+  local layout=$work/transfer-$1 ms digest
+  if [ ! -d "$layout" ]; then cp -r "$(project pkg "$1")/bin/Release/net10.0/linux-x64/oci-layout" "$layout"; fi
+  digest=$(python3 -c "import json; print(json.load(open('$layout/index.json'))['manifests'][0]['digest'])")
+  bench_scratch_registry "$work/scratch-ours-$2"; local ours=$BENCH_SCRATCH
+  bench_scratch_registry "$work/scratch-skopeo-$2"; local theirs=$BENCH_SCRATCH
+  bench_scratch_registry "$work/scratch-curl-$2"; local floor=$BENCH_SCRATCH
+  ms=$(bench_ms bench_quiet bench_oci copy -q "oci:$layout:latest" "docker://$ours/t/app:1") || return 1; record "$1" ours transfer push_layout_ms "$ms"
+  ms=$(bench_ms skopeo copy -q --dest-tls-verify=false "oci:$layout:latest" "docker://$theirs/t/app:1") || return 1; record "$1" skopeo transfer push_layout_ms "$ms"
+  ms=$(bench_ms bench_curl_upload "$layout" "$floor" t/app) || return 1; record "$1" curl transfer push_layout_ms "$ms"
+  ms=$(bench_ms bench_quiet bench_oci copy -q "docker://$ours/t/app:1" "oci:$work/pulled-ours-$2:1") || return 1; record "$1" ours transfer pull_layout_ms "$ms"
+  ms=$(bench_ms skopeo copy -q --src-tls-verify=false "docker://$theirs/t/app:1" "oci:$work/pulled-skopeo-$2:1") || return 1; record "$1" skopeo transfer pull_layout_ms "$ms"
+  ms=$(bench_ms bench_curl_download "$layout" "$floor" t/app) || return 1; record "$1" curl transfer pull_layout_ms "$ms"
+  # Like with like: both kept the manifest's digest.
+  for pulled in "$work/pulled-ours-$2" "$work/pulled-skopeo-$2"; do
+    [ "$(python3 -c "import json; print(json.load(open('$pulled/index.json'))['manifests'][0]['digest'])")" = "$digest" ] ||
+      { echo "$pulled does not hold $digest" >&2; return 1; }
+  done
+  rm -rf "$work/pulled-ours-$2" "$work/pulled-skopeo-$2"
+  bench_stop_scratch_registries
+}
+
 for app in $apps; do
   # Warm-up, not measured: restores, builds the tasks once, and puts a previous image in each tool's repository.
   log "$app: warm-up"
+  warmup=1
   for wiring in pkg src sdk; do push "$wiring" "$app" 0 || fail; done
+  warmup=0
   for rep in $(seq "$runs"); do
     # Alternate the order of the tools from one repetition to the next.
     if (( rep % 2 )); then order="pkg src sdk"; else order="sdk src pkg"; fi
     log "$app: repetition $rep/$runs ($order)"
-    for wiring in $order; do cold "$wiring" "$app" "$rep" || fail; done
-    for wiring in $order; do nochange "$wiring" "$app" || fail; done
-    for wiring in $order; do push "$wiring" "$app" "$rep" || fail; done
+    if has_case build; then
+      for wiring in $order; do cold "$wiring" "$app" "$rep" || fail; done
+      for wiring in $order; do nochange "$wiring" "$app" || fail; done
+      for wiring in $order; do push "$wiring" "$app" "$rep" || fail; done
+    fi
+    if has_case fresh; then
+      has_case build || for wiring in $order; do push "$wiring" "$app" "$rep" || fail; done
+      for wiring in ${order/sdk/}; do fresh "$wiring" "$app" "$rep" || fail; done
+    fi
+    if has_case encrypt; then encrypt "$app" "$rep" || fail; fi
+    if has_case transfer && [ "$app" = hello ]; then transfer "$app" "$rep" || fail; fi
   done
 done
+
+if has_case airgap; then
+  # The release bundle's thick archive: `dotnet oci export` and `import` against `skopeo copy --all` through a layout.
+  log "air gap: export and import of samples/AirGapRelease"
+  RUNS=$runs bash benchmarks/air-gap.sh >"$work/air-gap.log" 2>&1 || { tail -30 "$work/air-gap.log" >&2; exit 1; }
+  python3 - "$work/air-gap.log" >>"$results" <<'PY'
+import re, sys
+for line in open(sys.argv[1]):
+    m = re.match(r"run \d+: export ours ([\d.]+)s, skopeo ([\d.]+)s .*; import ours ([\d.]+)s, skopeo ([\d.]+)s .*; archive (\d+) bytes, skopeo layout (\d+) bytes", line)
+    if m:
+        e1, e2, i1, i2, a, l = m.groups()
+        print(f"release,ours,airgap,export_ms,{float(e1) * 1000:.0f}\nrelease,skopeo,airgap,export_ms,{float(e2) * 1000:.0f}")
+        print(f"release,ours,airgap,import_ms,{float(i1) * 1000:.0f}\nrelease,skopeo,airgap,import_ms,{float(i2) * 1000:.0f}")
+        print(f"release,ours,airgap,size_bytes,{a}\nrelease,skopeo,airgap,size_bytes,{l}")
+PY
+fi
 
 if [ "$memory" = 1 ]; then
   # Peak RSS with a 1 GB publish folder: many files plus a few large ones (in-process tasks: the package wiring).
@@ -183,6 +280,14 @@ if [ "$memory" = 1 ]; then
   p=$(project sdk huge)
   bench_sdk "$p" "$work/last.log" "${sdk_base[@]}" -p:ContainerArchiveOutputPath="$work/sdk-huge.tar.gz" || fail
   rss sdk publish_kb bench_sdk "$p" "$work/last.log" "${sdk_base[@]}" -p:ContainerArchiveOutputPath="$work/sdk-huge.tar.gz"
+  # `dotnet oci import` of that image's thick archive (the app as a one-image bundle) into an empty registry.
+  p=$(project pkg huge)
+  bench_ours "$p" "$work/last.log" "${ours_base[@]}" -p:OciBuildCacheDirectory="$work/cache-huge" -p:ContainerBundle=true \
+    -p:ContainerThickArchive=true -p:ContainerThickArchivePath="$work/huge.cnab.tar" || fail
+  record huge ours memory archive_bytes "$(stat -c %s "$work/huge.cnab.tar")"
+  bench_scratch_registry "$work/scratch-import"
+  rss ours import_kb "$OCI_BENCH_CLI" import -q "$work/huge.cnab.tar" --registry "$BENCH_SCRATCH/site" --relocation-mapping "$work/huge-map.json"
+  bench_stop_scratch_registries
 fi
 
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
