@@ -159,7 +159,8 @@ public sealed class TokenServer : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
+        // Close alone: the managed HttpListener's Stop and then Close each unregister the prefix, and the second time the
+        // lookup binds the port afresh, which throws "Address already in use" when another test's server took it meanwhile.
         _listener.Close();
         try { _loop.Wait(TimeSpan.FromSeconds(2)); } catch (AggregateException) { }
         _key.Dispose();
