@@ -1,5 +1,7 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using Oci.Build.Encryption;
+using Oci.Build.Encryption.KeyWrap;
 using Oci.Build.Images;
 using Oci.Build.Layers;
 using Oci.Build.Oci;
@@ -55,7 +57,16 @@ public sealed class BuildOciImage : OciTask
     /// <summary>ContainerPreviousImage: the image whose layers may be fetched instead of compressed (empty: the pushed tag; none: off).</summary>
     public string? PreviousImage { get; set; }
 
-    /// <summary>Where the build result goes (obj/): what encryption and the summary read instead of the layout.</summary>
+    /// <summary>ContainerEncrypt: the image's layers go into the layout encrypted for <see cref="EncryptionRecipients"/>.</summary>
+    public bool Encrypt { get; set; }
+    /// <summary>ContainerEncryptionRecipient items and ContainerEncryptionRecipients (jwe:KEY, pgp:KEY, pkcs7:CERT, provider:NAME).</summary>
+    public string[] EncryptionRecipients { get; set; } = [];
+    /// <summary>ContainerEncryptLayers: layer names (default: every layer this build adds; <c>base</c> for the base image's).</summary>
+    public string[] EncryptLayers { get; set; } = [];
+    /// <summary>OCICRYPT_KEYPROVIDER_CONFIG, for provider: recipients.</summary>
+    public string? KeyProviderConfig { get; set; }
+
+    /// <summary>Where the build result goes (obj/): what the SBOM, summary and push steps read instead of the layout.</summary>
     public string? ResultPath { get; set; }
 
     [Output] public ITaskItem? GeneratedContainer { get; private set; }
@@ -130,7 +141,7 @@ public sealed class BuildOciImage : OciTask
         using var previous = ImageSettingValues.PreviousImage(PreviousImage, settings.Registry, settings.Repository, settings.Tags) is { } previousImage
             ? new PreviousImageLayers(registrySettings, this, previousImage, settings.Platform, settings.Registry)
             : null;
-        var result = new ImagePublisher(this, [registries.Provider]).Publish(request with { PreviousLayers = previous }, Cancellation);
+        var result = new ImagePublisher(this, [registries.Provider]).Publish(request with { PreviousLayers = previous, Encryption = Encryption() }, Cancellation);
         ManifestDigest = result.Manifest.Digest.ToString();
         var item = new TaskItem(result.Name);
         item.SetMetadata("ManifestDigest", ManifestDigest);
@@ -141,11 +152,29 @@ public sealed class BuildOciImage : OciTask
         item.SetMetadata("Registry", settings.Registry ?? "");
         item.SetMetadata("Tags", string.Join(";", result.Tags));
         item.SetMetadata("Platform", result.Platform.ToString());
+        if (result.PlaintextManifestDigest is { } plaintext)
+        {
+            item.SetMetadata("Encrypted", "true");
+            item.SetMetadata("PlaintextManifestDigest", plaintext);
+        }
         if (NullIfEmpty(ResultPath) is { } resultPath)
         {
             BuildResultFile.Write(resultPath, result);
             item.SetMetadata("ResultPath", Path.GetFullPath(resultPath));
         }
         GeneratedContainer = item;
+    }
+
+    private ImageEncryption? Encryption()
+    {
+        if (!Encrypt) return null;
+        var context = new KeyWrapContext
+        {
+            BaseDirectory = ProjectDirectory,
+            KeyProviderConfigPath = NullIfEmpty(KeyProviderConfig),
+        };
+        var recipients = EncryptionRecipients.Select(r => r.Trim()).Where(r => r.Length > 0).Distinct(StringComparer.Ordinal)
+            .Select(r => EncryptionRecipient.Parse(r, context)).ToList();
+        return new ImageEncryption(recipients, EncryptLayers, context);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Oci.Build.Encryption;
 using Oci.Build.Layers;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
@@ -26,23 +27,35 @@ public static class ImageBuilder
         return settings with { Labels = generated };
     }
 
-    public static ImageResult Build(BaseImage baseImage, IReadOnlyList<BuiltLayer> layers, ImageSettings settings, string layoutPath)
+    /// <param name="encrypted">
+    /// Layers (base or built, by plaintext digest) that go into the image as ciphertext: the manifest and the layout get
+    /// the encrypted blob instead, the config keeps the plaintext diff_id (as everywhere in the ecosystem).
+    /// </param>
+    public static ImageResult Build(BaseImage baseImage, IReadOnlyList<BuiltLayer> layers, ImageSettings settings, string layoutPath,
+        IReadOnlyDictionary<Digest, EncryptedLayer>? encrypted = null)
     {
         settings = WithGeneratedLabels(settings, baseImage);
         var format = settings.Format;
         var config = ImageConfigEditor.Apply(baseImage.Config, settings, layers);
         var configBytes = JsonSerializer.SerializeToUtf8Bytes(config, OciJson.Options);
         // Media types first: a format that cannot describe a layer fails before anything is written.
-        var manifestLayers = baseImage.Layers.Select(l => new Descriptor
+        var plainLayers = baseImage.Layers.Select(l => new Descriptor
         {
             MediaType = format.Layer(l.MediaType), Digest = l.Digest, Size = l.Size, Urls = l.Urls, Annotations = l.Annotations,
         }).Concat(layers.Select(l => l.Descriptor with { MediaType = format.Layer(l.Descriptor.MediaType) })).ToList();
+        var manifestLayers = plainLayers.Select(l => Encrypted(l, encrypted) is { } e ? e.Encrypted with { MediaType = format.Layer(e.Encrypted.MediaType) } : l).ToList();
 
         using var writer = OciLayoutWriter.Create(layoutPath);
         foreach (var layer in baseImage.Layers)
-            writer.CopyBlob(baseImage.Blobs!, layer);
+        {
+            if (Encrypted(layer, encrypted) is { } e) writer.AddTrustedBlobFile(e.BlobPath, e.Encrypted);
+            else writer.CopyBlob(baseImage.Blobs!, layer);
+        }
         foreach (var layer in layers)
-            writer.AddTrustedBlobFile(layer.BlobPath, layer.Descriptor);
+        {
+            if (Encrypted(layer.Descriptor, encrypted) is { } e) writer.AddTrustedBlobFile(e.BlobPath, e.Encrypted);
+            else writer.AddTrustedBlobFile(layer.BlobPath, layer.Descriptor);
+        }
         var configDescriptor = writer.WriteBlob(configBytes, format.Config());
 
         var annotations = new Dictionary<string, string>(settings.Annotations)
@@ -63,6 +76,8 @@ public static class ImageBuilder
             Annotations = format == ImageFormat.Docker ? null : annotations,
         };
         var manifestDescriptor = writer.WriteBlob(OciJson.Serialize(manifest), format.Manifest());
+        // What decrypting the image gives back, byte for byte: the same manifest with the plaintext layers.
+        var plaintextManifest = encrypted is { Count: > 0 } ? Digest.Of(OciJson.Serialize(manifest with { Layers = plainLayers })) : (Digest?)null;
 
         writer.Commit(new ImageIndex
         {
@@ -82,7 +97,12 @@ public static class ImageBuilder
             BaseDigest = manifest.Annotations?.GetValueOrDefault(AnnotationKeys.BaseDigest),
             Layers = baseImage.Layers.Select((l, i) => new ImageLayerInfo("base", l, baseDiffIds[i], "base"))
                 .Concat(layers.Select(l => new ImageLayerInfo(l.Name, l.Descriptor, l.DiffId, l.Origin.ToString())))
+                .Select(l => Encrypted(l.Descriptor, encrypted) is { } e ? l with { Descriptor = e.Encrypted } : l)
                 .ToList(),
+            PlaintextManifestDigest = plaintextManifest?.ToString(),
         };
     }
+
+    private static EncryptedLayer? Encrypted(Descriptor layer, IReadOnlyDictionary<Digest, EncryptedLayer>? encrypted) =>
+        encrypted is not null && encrypted.TryGetValue(layer.Digest, out var e) ? e : null;
 }

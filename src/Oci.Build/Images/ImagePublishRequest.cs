@@ -1,3 +1,4 @@
+using Oci.Build.Encryption;
 using Oci.Build.Layers;
 
 namespace Oci.Build.Images;
@@ -20,4 +21,6 @@ public sealed record ImagePublishRequest
     public required string CacheDirectory { get; init; }
     /// <summary>The image this build replaces (ContainerPreviousImage): layers it holds are fetched instead of compressed.</summary>
     public IPreviousLayers? PreviousLayers { get; init; }
+    /// <summary>ContainerEncrypt: which layers go into the image encrypted, and for whom (null: none).</summary>
+    public ImageEncryption? Encryption { get; init; }
 }

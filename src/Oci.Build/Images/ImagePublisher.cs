@@ -1,7 +1,8 @@
 using System.Diagnostics;
+using Oci.Build.Encryption;
+using Oci.Build.Oci;
 using Oci.Build.Store;
 using Oci.Build.Layers;
-using Oci.Build.Oci;
 
 namespace Oci.Build.Images;
 
@@ -17,6 +18,9 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         var stopwatch = Stopwatch.StartNew();
         CheckOutputPaths(request);
         var settings = request.Settings;
+        var store = new ContentStore(request.CacheDirectory);
+        // Recipients are checked before any work: a missing one fails the publish in a moment, not after the layers.
+        var encryptor = request.Encryption is { } encryption ? new LayerEncryptor(log, store, encryption.Recipients, encryption.Context) : null;
 
         var providers = new List<IBaseImageProvider>
         {
@@ -30,21 +34,49 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         var plan = PublishLayerPlanner.Plan(request.PublishDirectory, request.ClassifiedFiles, request.Layering, request.CustomLayers,
             settings.WorkingDirectory ?? "/app");
         plan = WritableDirectory.AddTo(plan, request.WritableDirectories, settings.WorkingDirectory ?? "/app");
-        var builder = new LayerBuilder(new ContentStore(request.CacheDirectory), request.Compression,
-            new TarSettings(settings.Created.ToUnixTimeSeconds()), request.PreviousLayers);
+        var builder = new LayerBuilder(store, request.Compression, new TarSettings(settings.Created.ToUnixTimeSeconds()), request.PreviousLayers);
         cancellationToken.ThrowIfCancellationRequested();
         var layers = builder.BuildAll(plan);
         cancellationToken.ThrowIfCancellationRequested();
+        // Encrypted before anything is written: the layout only ever receives the ciphertext of an encrypted layer.
+        var encrypted = encryptor is null ? null : Encrypt(encryptor, request.Encryption!.Layers, baseImage, layers, cancellationToken);
 
-        var result = ImageBuilder.Build(baseImage, layers, settings, request.LayoutPath);
+        var result = ImageBuilder.Build(baseImage, layers, settings, request.LayoutPath, encrypted);
 
         foreach (var layer in result.Layers)
-            log.Info($"  layer {layer.Name,-10} {layer.Descriptor.Digest} {ByteSize.Format(layer.Descriptor.Size),10}  ({layer.Origin})");
+            log.Info($"  layer {layer.Name,-10} {layer.Descriptor.Digest} {ByteSize.Format(layer.Descriptor.Size),10}  ({layer.Origin}{Encryption(layer, encrypted)})");
         log.Info($"Image {string.Join(", ", result.References)} -> {result.Manifest.Digest}");
+        if (result.PlaintextManifestDigest is { } plaintext)
+            log.Info($"  encrypted for {string.Join(", ", request.Encryption!.Recipients.Select(r => r.Text))}; decrypted it is {plaintext}");
         log.Info($"  layout:  {result.LayoutPath}");
         log.Detail($"Image step took {stopwatch.Elapsed.TotalMilliseconds:F0} ms.");
         return result;
     }
+
+    /// <summary>The selected layers' ciphertexts (reused from the store for the same plaintext and recipients), by plaintext digest.</summary>
+    private IReadOnlyDictionary<Digest, EncryptedLayer> Encrypt(LayerEncryptor encryptor, IReadOnlyList<string> selection, BaseImage baseImage,
+        IReadOnlyList<BuiltLayer> layers, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var named = baseImage.Layers.Select(l => new ImageLayerInfo(LayerSelection.BaseName, l, l.Digest, "base"))
+            .Concat(layers.Select(l => new ImageLayerInfo(l.Name, l.Descriptor, l.DiffId, l.Origin.ToString()))).ToList();
+        var encrypted = new Dictionary<Digest, EncryptedLayer>();
+        var selected = LayerSelection.Resolve(named, selection);
+        foreach (var layer in named.Select(l => l.Descriptor).Where(d => selected.Contains(d.Digest)))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (encrypted.ContainsKey(layer.Digest)) continue;
+            var built = layers.FirstOrDefault(l => l.Descriptor.Digest == layer.Digest);
+            // A built layer is a sealed store file (trusted as the layout writer trusts it); a base layer's stream verifies itself.
+            encrypted[layer.Digest] = encryptor.Encrypt(layer, built is not null ? () => File.OpenRead(built.BlobPath) : () => baseImage.Blobs!.OpenBlob(layer));
+        }
+        log.Detail($"Encrypted {encrypted.Count} layer(s) in {stopwatch.Elapsed.TotalMilliseconds:F0} ms.");
+        return encrypted;
+    }
+
+    private static string Encryption(ImageLayerInfo layer, IReadOnlyDictionary<Digest, EncryptedLayer>? encrypted) =>
+        encrypted?.Values.FirstOrDefault(e => e.Encrypted.Digest == layer.Descriptor.Digest) is { } e
+            ? $", encrypted{(e.Reused ? ", ciphertext reused" : "")}, plaintext {e.PlaintextDigest}" : "";
 
     private static void CheckOutputPaths(ImagePublishRequest request)
     {

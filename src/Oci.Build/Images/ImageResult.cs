@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Oci.Build.Oci;
 
 namespace Oci.Build.Images;
@@ -11,7 +12,7 @@ public sealed record ImageLayerInfo(string Name, Descriptor Descriptor, Digest D
 
 /// <summary>
 /// What a build produced, as data: where the layout is, the manifest and config, every layer with its name and role.
-/// The steps after the build (encryption, summary) take this instead of re-reading the layout; between MSBuild tasks it
+/// The steps after the build (SBOM, summary, push) take this instead of re-reading the layout; between MSBuild tasks it
 /// travels as a small JSON file (<see cref="BuildResultFile"/>).
 /// </summary>
 public sealed record ImageResult
@@ -26,18 +27,15 @@ public sealed record ImageResult
     /// <summary>The base image's name and manifest digest as the manifest's annotations say them (null: no such annotation, e.g. Docker format).</summary>
     public string? BaseName { get; init; }
     public string? BaseDigest { get; init; }
+    /// <summary>
+    /// When layers are encrypted: the digest of the same manifest with the plaintext layers, which decrypting the image
+    /// gives back byte for byte (null: nothing is encrypted).
+    /// </summary>
+    public string? PlaintextManifestDigest { get; init; }
+
+    /// <summary>True when any layer of the image is stored encrypted.</summary>
+    [JsonIgnore] public bool Encrypted => PlaintextManifestDigest is not null;
 
     /// <summary>The image's references, one per tag: <c>name:tag</c>.</summary>
     public IEnumerable<string> References => Tags.Select(t => $"{Name}:{t}");
-
-    /// <summary>
-    /// The same image after its layers were rewritten (encrypted) into another layout: the new manifest, and each layer's
-    /// new descriptor where <paramref name="rewritten"/> has one (by old digest). Names and roles stay.
-    /// </summary>
-    public ImageResult Rewritten(string layoutPath, Descriptor manifest, IReadOnlyDictionary<Digest, Descriptor> rewritten) => this with
-    {
-        LayoutPath = layoutPath,
-        Manifest = manifest,
-        Layers = Layers.Select(l => rewritten.TryGetValue(l.Descriptor.Digest, out var d) ? l with { Descriptor = d } : l).ToList(),
-    };
 }

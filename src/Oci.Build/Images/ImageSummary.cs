@@ -7,7 +7,7 @@ namespace Oci.Build.Images;
 
 /// <summary>
 /// The small JSON file written beside the layout so CI scripts can read what was built without parsing logs. It is
-/// written from the build result (<see cref="ImageResult"/>, after encryption when that is on), the same data the build
+/// written from the build result (<see cref="ImageResult"/>; encrypted layers as their ciphertext, with the manifest digest decryption gives back), the same data the build
 /// log shows, so the layout is not read again and layer names are the build's own.
 /// </summary>
 public static class ImageSummary
@@ -15,7 +15,7 @@ public static class ImageSummary
     public static void Write(string path, ImageResult image, string? archivePath) =>
         WriteFile(path, image.LayoutPath, new Summary(
             image.Name, image.References.ToList(), image.Tags, image.Manifest.Digest.ToString(), image.Manifest.Size,
-            image.Config.Digest.ToString(), image.LayoutPath, Full(archivePath), image.BaseName, image.BaseDigest, Layers(image)));
+            image.Config.Digest.ToString(), image.LayoutPath, Full(archivePath), image.BaseName, image.BaseDigest, Layers(image), image.PlaintextManifestDigest));
 
     /// <summary>A multi-platform image: the index, and per platform what a single image lists (<paramref name="platformImages"/>: each platform's own build result).</summary>
     public static void Write(string path, ImageIndexResult index, IReadOnlyList<ImageResult> platformImages, string? archivePath)
@@ -26,7 +26,7 @@ public static class ImageSummary
             var image = byManifest.GetValueOrDefault(p.Manifest.Digest)
                 ?? throw new OciException(ErrorCodes.BuildResultUnreadable, $"No platform build result describes {p.Platform}'s manifest {p.Manifest.Digest}; publish again.");
             return new PlatformSummary(p.Platform.ToString(), p.Manifest.Digest.ToString(), p.Manifest.Size, p.Config.ToString(),
-                image.BaseName, image.BaseDigest, Layers(image));
+                image.BaseName, image.BaseDigest, Layers(image), image.PlaintextManifestDigest);
         }).ToList();
         WriteFile(path, index.LayoutPath, new IndexSummary(
             index.Name, index.References.ToList(), index.Tags, index.Index.MediaType, index.Index.Digest.ToString(), index.Index.Size,
@@ -63,7 +63,8 @@ public static class ImageSummary
         [property: JsonPropertyName("archivePath")] string? ArchivePath,
         [property: JsonPropertyName("baseImage")] string? BaseImage,
         [property: JsonPropertyName("baseDigest")] string? BaseDigest,
-        [property: JsonPropertyName("layers")] IReadOnlyList<SummaryLayer> Layers);
+        [property: JsonPropertyName("layers")] IReadOnlyList<SummaryLayer> Layers,
+        [property: JsonPropertyName("plaintextManifestDigest")] string? PlaintextManifestDigest);
 
     /// <summary>A multi-platform image: <c>manifestDigest</c> is the index's (what every tag names); each platform lists its own image.</summary>
     private sealed record IndexSummary(
@@ -84,7 +85,8 @@ public static class ImageSummary
         [property: JsonPropertyName("configDigest")] string ConfigDigest,
         [property: JsonPropertyName("baseImage")] string? BaseImage,
         [property: JsonPropertyName("baseDigest")] string? BaseDigest,
-        [property: JsonPropertyName("layers")] IReadOnlyList<SummaryLayer> Layers);
+        [property: JsonPropertyName("layers")] IReadOnlyList<SummaryLayer> Layers,
+        [property: JsonPropertyName("plaintextManifestDigest")] string? PlaintextManifestDigest);
 
     private sealed record SummaryLayer(
         [property: JsonPropertyName("name")] string Name,

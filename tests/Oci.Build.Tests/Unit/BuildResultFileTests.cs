@@ -34,11 +34,11 @@ public sealed class BuildResultFileTests : IDisposable
         Assert.Equal(built.Platform.ToString(), read.Platform.ToString());
         Assert.Equal(built.Layers.Select(l => (l.Name, l.Descriptor, l.DiffId, l.Origin)), read.Layers.Select(l => (l.Name, l.Descriptor, l.DiffId, l.Origin)));
 
-        // Encryption's view: the same names and roles, new descriptors for the layers it rewrote.
-        var encrypted = layer.Descriptor with { MediaType = MediaTypes.OciLayerGzip + "+encrypted", Digest = Digest.Of("ciphertext"u8) };
-        var rewritten = read.Rewritten(_temp.Combine("encrypted"), built.Manifest with { Digest = Digest.Of("m"u8) },
-            new Dictionary<Digest, Descriptor> { [layer.Descriptor.Digest] = encrypted });
-        Assert.Equal([("app", encrypted)], rewritten.Layers.Select(l => (l.Name, l.Descriptor)));
+        Assert.False(read.Encrypted);
+        // An encrypted image's result keeps the digest its decryption gives back.
+        BuildResultFile.Write(path, built with { PlaintextManifestDigest = Digest.Of("m"u8).ToString() });
+        Assert.Equal(Digest.Of("m"u8).ToString(), BuildResultFile.ReadImage(path).PlaintextManifestDigest);
+        Assert.True(BuildResultFile.ReadImage(path).Encrypted);
 
         File.WriteAllText(path, """{"version":2,"image":{}}""");
         Assert.Equal(ErrorCodes.BuildResultUnreadable, Assert.Throws<OciException>(() => BuildResultFile.ReadImage(path)).Code);
