@@ -9,13 +9,17 @@ namespace Oci.Build.Layers;
 /// <summary>
 /// Builds layer blobs into a <see cref="ContentStore"/>, doing as little as the cache allows:
 /// an unchanged entry list costs nothing; unchanged content costs one tar+hash pass; content the previous image already
-/// holds (<see cref="IPreviousLayers"/>, a fresh runner's case) costs that pass and a download; only new content is
+/// holds (<see cref="IPreviousLayers"/>, a fresh runner's case; layers of 1 MiB or more) costs that pass and a download; only new content is
 /// compressed. Tar, hash and compression stream through each other, so memory stays bounded whatever the layer's size.
 /// </summary>
 public sealed class LayerBuilder(ContentStore cache, LayerCompression compression, TarSettings tar, IPreviousLayers? previous = null)
 {
     // Bumped whenever the tar format this builder writes changes, so old selectors stop matching.
     private const string FormatVersion = "oci-build-tar-1";
+
+    // Below this much content a layer is compressed rather than looked up in the previous image: compressing 1 MiB takes
+    // about as long as one registry round trip, and the lookup costs several (manifest, config, then the blob).
+    private const long PreviousImageMinimumBytes = 1 << 20;
 
     /// <summary>
     /// Builds every layer of a plan at the same time (independent layers, independent blobs), keeping the plan's order in
@@ -43,7 +47,7 @@ public sealed class LayerBuilder(ContentStore cache, LayerCompression compressio
         // the cache (files touched but unchanged) or the previous image may already hold this tar compressed; an empty
         // cache with nothing to ask skips it.
         Digest? expectedDiffId = null;
-        var askPrevious = previous is not null && previous.HasLayers(compression);
+        var askPrevious = previous is not null && layer.Entries.Sum(e => e.Size) >= PreviousImageMinimumBytes && previous.HasLayers(compression);
         if (askPrevious || cache.HasCompressed(compression))
         {
             var (diffId, size) = HashTar(layer);

@@ -29,9 +29,9 @@ public sealed class PreviousImageReuseTests : IDisposable
         _proxy = new FaultProxy(_registry.Host);
         // Random bytes: gzip cannot shrink them, so "fetched, not compressed" is a real difference in the bytes moved.
         _runtime = _work.Combine("runtime.bin");
-        File.WriteAllBytes(_runtime, RandomNumberGenerator.GetBytes(600_000));
+        File.WriteAllBytes(_runtime, RandomNumberGenerator.GetBytes(2_000_000));
         _otherRuntime = _work.Combine("other-runtime.bin");
-        File.WriteAllBytes(_otherRuntime, RandomNumberGenerator.GetBytes(600_000));
+        File.WriteAllBytes(_otherRuntime, RandomNumberGenerator.GetBytes(2_000_000));
     }
 
     [Fact]
@@ -65,6 +65,23 @@ public sealed class PreviousImageReuseTests : IDisposable
         // Two blobs went up (the new app layer and the new config); the reused layer was already there.
         Assert.Equal(2, uploads.Count);
         Assert.Equal(Layer(second, "app").Descriptor.Size + second.Config.Size, push.Push.BytesUploaded);
+    }
+
+    [Fact]
+    public void A_warm_runner_whose_only_new_layer_is_small_does_not_read_the_previous_image()
+    {
+        using var runner = new EngineHarness().As("ci");
+        var first = Build(runner, _runtime, "version 1", previous: null, "v1");
+        runner.Push(first.LayoutPath, _proxy.Host, "team/app", "1.0");
+
+        // Same cache, a one-line change: the runtime is unchanged, and the app layer (a few bytes) is cheaper to compress
+        // than the registry round trips that could find it.
+        using var previous = Previous(runner, $"{_proxy.Host}/team/app:1.0");
+        var before = _proxy.Exchanges.Count;
+        var second = Build(runner, _runtime, "version 2", previous, "v2");
+        Assert.Equal(nameof(LayerOrigin.Unchanged), Layer(second, "runtime").Origin);
+        Assert.Equal(nameof(LayerOrigin.Built), Layer(second, "app").Origin);
+        Assert.Empty(_proxy.Exchanges.Skip(before));
     }
 
     [Fact]
