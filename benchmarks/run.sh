@@ -283,9 +283,10 @@ if [ "$memory" = 1 ]; then
   p=$(project sdk huge)
   bench_sdk "$p" "$work/last.log" "${sdk_base[@]}" -p:ContainerArchiveOutputPath="$work/sdk-huge.tar.gz" || fail
   rss sdk publish_kb bench_sdk "$p" "$work/last.log" "${sdk_base[@]}" -p:ContainerArchiveOutputPath="$work/sdk-huge.tar.gz"
-  # `dotnet oci import` of that image's thick archive (the app as a one-image bundle) into an empty registry.
+  # `dotnet oci import` of that image's thick archive (the app as a one-image bundle) into an empty registry. Its layers
+  # are left uncompressed so the archive is the 1 GB the goal names (gzip halves this generated app).
   p=$(project pkg huge)
-  bench_ours "$p" "$work/last.log" "${ours_base[@]}" -p:OciBuildCacheDirectory="$work/cache-huge" -p:ContainerBundle=true \
+  bench_ours "$p" "$work/last.log" "${ours_base[@]}" -p:OciBuildCacheDirectory="$work/cache-huge" -p:ContainerLayerCompression=none -p:ContainerBundle=true \
     -p:ContainerThickArchive=true -p:ContainerThickArchivePath="$work/huge.cnab.tar" || fail
   record huge ours memory archive_bytes "$(stat -c %s "$work/huge.cnab.tar")"
   bench_scratch_registry "$work/scratch-import"
