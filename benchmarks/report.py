@@ -51,7 +51,7 @@ def ratio(a, b, percent=False):
     return f"{100 * a / b:.2f}%" if percent else f"{a / b:.2f}x"
 
 
-apps = sorted({k[0] for k in samples if k[0] != "huge"}, key=lambda a: ["hello", "large"].index(a) if a in ["hello", "large"] else 9)
+apps = sorted({k[0] for k in samples if k[0] not in ("huge", "release")}, key=lambda a: ["hello", "large"].index(a) if a in ["hello", "large"] else 9)
 names = {"hello": "HelloOci", "large": "generated app"}
 rows = []
 for app in apps:

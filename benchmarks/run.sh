@@ -193,7 +193,7 @@ encrypt() { # APP REVISION: the package wiring, unencrypted and encrypted for on
     rm -rf "$work/cache-$mode-$1"
     bench_ours "$p" "$work/last.log" "${ours_base[@]}" "${flags[@]}" || return 1
     record "$1" "$mode" encrypt cold_ms "$(( $(bench_task_ms BuildOciImage "$work/last.log") + $(bench_task_ms EncryptOciImage "$work/last.log") ))"
-    edit_line pkg "$1" "enc$2"
+    edit_line pkg "$1" "enc-$mode-$2"   # a change in each mode (the same text twice would change nothing the second time)
     bench_ours "$p" "$work/last.log" "${ours_base[@]}" "${flags[@]}" || return 1
     record "$1" "$mode" encrypt warm_ms "$(( $(bench_task_ms BuildOciImage "$work/last.log") + $(bench_task_ms EncryptOciImage "$work/last.log") ))"
   done
