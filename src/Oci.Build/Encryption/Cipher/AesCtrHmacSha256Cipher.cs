@@ -65,6 +65,25 @@ public sealed class AesCtrHmacSha256Cipher : ILayerCipher
     {
         using var keystream = new AesCtrKeystream(key, nonce);
         using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        // A blob of one chunk (an app layer after a one-line change) is done on this thread: a second thread and the
+        // channels between them cost more to start than the work they would share.
+        if (input.CanSeek && input.Length - input.Position <= ChunkSize)
+        {
+            var data = new byte[input.Length - input.Position];
+            var length = ReadFully(input, data);
+            if (!transform || !hmacBeforeTransform)
+            {
+                if (transform) keystream.Transform(data.AsSpan(0, length));
+                hmac.AppendData(data, 0, length);
+            }
+            else
+            {
+                hmac.AppendData(data, 0, length);
+                keystream.Transform(data.AsSpan(0, length));
+            }
+            output.Write(data, 0, length);
+            return hmac.GetHashAndReset();
+        }
         var free = Channel.CreateBounded<byte[]>(3);
         var full = Channel.CreateBounded<(byte[] Buffer, int Length, byte[]? Original)>(2);
         for (var i = 0; i < 3; i++) free.Writer.TryWrite(new byte[ChunkSize]);
