@@ -1,18 +1,20 @@
-using Oci.Build.Images;
 using Oci.Build.Oci;
 
 namespace Oci.Build.Encryption;
 
+/// <summary>A layer of the image being built as encryption selects it: its name (<c>base</c> for the base image's) and descriptor.</summary>
+public sealed record NamedLayer(string Name, Descriptor Descriptor, bool IsBase);
+
 /// <summary>
 /// Turns <c>ContainerEncryptLayers</c> (layer names) into the layer digests to encrypt, from the build's own list of
-/// layers with their names and roles (<see cref="ImageLayerInfo"/>). Default: every layer the build added. <c>base</c>
+/// layers with their names and roles. Default: every layer the build added. <c>base</c>
 /// names all base layers, and a digest names that layer, so a base layer is encrypted only when asked for.
 /// </summary>
 public static class LayerSelection
 {
     public const string BaseName = "base";
 
-    public static IReadOnlySet<Digest> Resolve(IReadOnlyList<ImageLayerInfo> layers, IReadOnlyList<string> requested)
+    public static IReadOnlySet<Digest> Resolve(IReadOnlyList<NamedLayer> layers, IReadOnlyList<string> requested)
     {
         var added = layers.Where(l => !l.IsBase).ToList();
         var wanted = requested.Select(r => r.Trim()).Where(r => r.Length > 0).ToList();

@@ -58,8 +58,8 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         IReadOnlyList<BuiltLayer> layers, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        var named = baseImage.Layers.Select(l => new ImageLayerInfo(LayerSelection.BaseName, l, l.Digest, "base"))
-            .Concat(layers.Select(l => new ImageLayerInfo(l.Name, l.Descriptor, l.DiffId, l.Origin.ToString()))).ToList();
+        var named = baseImage.Layers.Select(l => new NamedLayer(LayerSelection.BaseName, l, IsBase: true))
+            .Concat(layers.Select(l => new NamedLayer(l.Name, l.Descriptor, IsBase: false))).ToList();
         var encrypted = new Dictionary<Digest, EncryptedLayer>();
         var selected = LayerSelection.Resolve(named, selection);
         foreach (var layer in named.Select(l => l.Descriptor).Where(d => selected.Contains(d.Digest)))

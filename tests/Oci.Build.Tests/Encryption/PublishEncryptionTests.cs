@@ -1,0 +1,67 @@
+using System.Security.Cryptography;
+using Oci.Build.Encryption;
+using Oci.Build.Encryption.KeyWrap;
+using Oci.Build.Images;
+using Oci.Build.Layers;
+using Oci.Build.Oci;
+using Oci.Build.Tests.Infrastructure;
+
+namespace Oci.Build.Tests.Encryption;
+
+/// <summary>The image step encrypting while it builds (ContainerEncrypt): layers chosen by name, base included when named.</summary>
+public class PublishEncryptionTests
+{
+    [Fact]
+    public void A_publish_encrypts_the_layers_it_names_base_included_skopeo_decrypts_it_to_the_unencrypted_image_and_an_unknown_name_writes_nothing()
+    {
+        using var temp = new TempDirectory("publish-enc");
+        TestImages.Base(temp.Path, temp.Combine("base"), temp.Combine("base-cache"), size: 20_000);
+        var publish = temp.Combine("publish");
+        Directory.CreateDirectory(publish);
+        File.WriteAllBytes(Path.Combine(publish, "libcoreclr.so"), RandomNumberGenerator.GetBytes(30_000));
+        File.WriteAllText(Path.Combine(publish, "app.dll"), "the app");
+        var (key, pub) = Tools.RsaKey(temp, "rsa");
+        var context = new KeyWrapContext { BaseDirectory = temp.Path };
+        ImagePublishRequest Request(string layout, params string[] layers) => new()
+        {
+            PublishDirectory = publish,
+            ClassifiedFiles = new Dictionary<string, PublishedFileKind> { ["libcoreclr.so"] = PublishedFileKind.Runtime },
+            BaseImage = "oci:base:1",
+            BaseDirectory = temp.Path,
+            Settings = TestImages.Settings("team/app", "latest"),
+            LayoutPath = temp.Combine(layout),
+            CacheDirectory = temp.Combine("cache"),
+            Encryption = new ImageEncryption([EncryptionRecipient.Parse("jwe:" + pub, context)], layers, context),
+        };
+        var publisher = new ImagePublisher(NullBuildLog.Instance);
+
+        var encrypted = publisher.Publish(Request("enc", "base", "app"));
+        var plain = publisher.Publish(Request("plain") with { Encryption = null });
+
+        Assert.Equal(["base", "runtime", "app"], encrypted.Layers.Select(l => l.Name));
+        var (_, manifest) = LayoutAssert.ReadImage(encrypted.LayoutPath, "latest");
+        Assert.Equal([true, false, true], manifest.Layers.Select(l => l.MediaType.EndsWith("+encrypted", StringComparison.Ordinal)));
+        Assert.Equal(encrypted.Layers.Select(l => l.Descriptor.Digest), manifest.Layers.Select(l => l.Digest)); // the result describes the ciphertext
+        var plainLayers = plain.Layers.Select(l => l.Descriptor.Digest).ToList();
+        LayoutAssert.HasNoBlob(encrypted.LayoutPath, [plainLayers[0], plainLayers[2]]);
+        Assert.Equal(plain.Config.Digest, encrypted.Config.Digest);
+        Assert.Null(plain.PlaintextManifestDigest);
+        Assert.Equal(plain.Manifest.Digest.ToString(), encrypted.PlaintextManifestDigest);
+
+        var decrypted = temp.Combine("dec");
+        Tools.Skopeo("copy", "--decryption-key", key, $"oci:{encrypted.LayoutPath}:latest", $"oci:{decrypted}:latest").EnsureSuccess("skopeo decrypt");
+        Assert.Equal(plain.Manifest.Digest, LayoutAssert.ReadImage(decrypted, "latest").Entry.Digest);
+
+        var unknown = Assert.Throws<OciException>(() => publisher.Publish(Request("enc-unknown", "assets")));
+        Assert.Equal(ErrorCodes.UnknownEncryptLayer, unknown.Code);
+        Assert.Contains("runtime, app", unknown.Message);
+        Assert.False(Directory.Exists(temp.Combine("enc-unknown")));
+
+        var none = Assert.Throws<OciException>(() => publisher.Publish(Request("enc-none") with
+        {
+            Encryption = new ImageEncryption([], [], context),
+        }));
+        Assert.Equal(ErrorCodes.NoRecipients, none.Code);
+        Assert.False(Directory.Exists(temp.Combine("enc-none")));
+    }
+}
