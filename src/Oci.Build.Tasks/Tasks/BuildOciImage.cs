@@ -20,6 +20,8 @@ public sealed class BuildOciImage : OciTask
     [Required] public string RuntimeIdentifier { get; set; } = "";
 
     public ITaskItem[] PublishFiles { get; set; } = [];
+    /// <summary>The static web assets the publish copied (TargetPath metadata relative to the publish folder): resources.</summary>
+    public ITaskItem[] StaticWebAssets { get; set; } = [];
     public string[] RuntimePackIds { get; set; } = [];
     public ITaskItem[] CustomLayers { get; set; } = [];
     public string? BaseImage { get; set; }
@@ -108,8 +110,15 @@ public sealed class BuildOciImage : OciTask
         {
             var relative = (file.GetMetadata("RelativePath") is { Length: > 0 } r ? r : file.GetMetadata("DestinationSubPath")).Replace('\\', '/');
             if (relative.Length == 0) continue;
+            // Content and None items carry the TargetPath they are copied to; so does the apphost, the build's key output.
+            var copiedAsIs = file.GetMetadata("TargetPath").Length > 0 && !string.Equals(file.GetMetadata("IsKeyOutput"), "true", StringComparison.OrdinalIgnoreCase);
             classified[relative] = PublishedFile.Classify(file.GetMetadata("NuGetPackageId"), file.GetMetadata("ReferenceSourceTarget"),
-                file.GetMetadata("MSBuildSourceProjectFile"), runtimePacks);
+                file.GetMetadata("MSBuildSourceProjectFile"), runtimePacks, copiedAsIs);
+        }
+        foreach (var asset in StaticWebAssets)
+        {
+            var relative = asset.GetMetadata("TargetPath").Replace('\\', '/');
+            if (relative.Length > 0) classified.TryAdd(relative, PublishedFileKind.Resource);
         }
 
         var request = new ImagePublishRequest

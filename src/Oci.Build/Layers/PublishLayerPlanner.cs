@@ -9,7 +9,7 @@ public sealed record CustomLayer(string Name, IReadOnlyList<Glob> Globs);
 
 /// <summary>
 /// Decides which published file goes into which layer, ordered from least to most often changing:
-/// runtime, packages, project references, custom layers (in the order given), app. Empty layers are dropped.
+/// runtime, packages, project references, custom layers (in the order given), resources, app. Empty layers are dropped.
 /// This is the plan only; <see cref="LayerBuilder"/> turns it into blobs.
 /// </summary>
 public static class PublishLayerPlanner
@@ -17,6 +17,7 @@ public static class PublishLayerPlanner
     public const string RuntimeLayer = "runtime";
     public const string PackagesLayer = "packages";
     public const string ProjectsLayer = "projects";
+    public const string ResourcesLayer = "resources";
     public const string AppLayer = "app";
 
     /// <param name="publishDirectory">The publish folder; every file in it ends up in exactly one layer.</param>
@@ -46,6 +47,7 @@ public static class PublishLayerPlanner
 
         var order = new List<string> { RuntimeLayer, PackagesLayer, ProjectsLayer };
         order.AddRange(customLayers.Select(c => c.Name));
+        order.Add(ResourcesLayer);
         order.Add(AppLayer);
         return order.Where(buckets.ContainsKey).Select(name => new LayerSpec(name, buckets[name])).ToList();
     }
@@ -62,6 +64,7 @@ public static class PublishLayerPlanner
                 PublishedFileKind.Runtime => RuntimeLayer,
                 PublishedFileKind.Package => PackagesLayer,
                 PublishedFileKind.ProjectReference => ProjectsLayer,
+                PublishedFileKind.Resource => ResourcesLayer,
                 _ => AppLayer,
             }
             : AppLayer;
@@ -69,7 +72,7 @@ public static class PublishLayerPlanner
 
     private static void ValidateCustomLayers(IReadOnlyList<CustomLayer> customLayers)
     {
-        var reserved = new[] { RuntimeLayer, PackagesLayer, ProjectsLayer, AppLayer, "base" };
+        var reserved = new[] { RuntimeLayer, PackagesLayer, ProjectsLayer, ResourcesLayer, AppLayer, "base" };
         foreach (var layer in customLayers)
         {
             if (string.IsNullOrWhiteSpace(layer.Name) || reserved.Contains(layer.Name, StringComparer.OrdinalIgnoreCase))

@@ -89,6 +89,46 @@ public sealed class ReproducibleAndIncrementalTests
     }
 
     [Fact]
+    public void Content_files_and_static_web_assets_go_into_a_resources_layer_that_a_code_change_leaves_alone()
+    {
+        using var sample = new SampleProject();
+        File.WriteAllText(sample.ProjectFile, File.ReadAllText(sample.ProjectFile).Replace("</Project>", """
+              <ItemGroup>
+                <Content Include="assets/**" CopyToPublishDirectory="PreserveNewest" />
+              </ItemGroup>
+            </Project>
+            """));
+        Directory.CreateDirectory(sample.Combine("assets"));
+        File.WriteAllBytes(sample.Combine("assets", "model.bin"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(200_000));
+        Directory.CreateDirectory(sample.Combine("wwwroot"));
+        File.WriteAllText(sample.Combine("wwwroot", "index.html"), "<p>hello</p>");
+        sample.Publish().EnsureSuccess("publish with content files");
+        var before = LayerDigests(sample);
+        Assert.Equal(["base", "runtime", "resources", "app"], Summary(sample)["layers"]!.AsArray().Select(l => l!["name"]!.GetValue<string>()));
+
+        var layout = OciLayout.Open(sample.LayoutPath);
+        List<string> Entries(string digest)
+        {
+            using var tar = new System.Formats.Tar.TarReader(new System.IO.Compression.GZipStream(File.OpenRead(layout.BlobPath(Digest.Parse(digest))), System.IO.Compression.CompressionMode.Decompress));
+            var names = new List<string>();
+            while (tar.GetNextEntry() is { } entry) names.Add(entry.Name);
+            return names;
+        }
+        var resources = Entries(before["resources"]);
+        Assert.Contains(resources, e => e.EndsWith("app/assets/model.bin", StringComparison.Ordinal));
+        Assert.Contains(resources, e => e.EndsWith("app/wwwroot/index.html", StringComparison.Ordinal));
+        Assert.DoesNotContain(resources, e => e.EndsWith(".dll", StringComparison.Ordinal));
+        Assert.Contains(Entries(before["app"]), e => e.EndsWith("app/HelloOci.dll", StringComparison.Ordinal));
+
+        var program = sample.Combine("Program.cs");
+        File.WriteAllText(program, File.ReadAllText(program).Replace("Hello from HelloOci", "Hello again from HelloOci"));
+        sample.Publish().EnsureSuccess("republish after a one-line change");
+        var after = LayerDigests(sample);
+        Assert.Equal(before["resources"], after["resources"]);
+        Assert.NotEqual(before["app"], after["app"]);
+    }
+
+    [Fact]
     public void A_no_change_republish_skips_the_image_step_writes_nothing_and_still_gives_GeneratedContainer()
     {
         using var sample = new SampleProject();

@@ -21,6 +21,9 @@ public class LayerPlanningTests : IDisposable
     public void Classifies_from_publish_item_metadata(string packageId, string referenceSource, string sourceProject, PublishedFileKind expected)
     {
         Assert.Equal(expected, PublishedFile.Classify(packageId, referenceSource, sourceProject, RuntimePacks));
+        // Copied as it is (a Content item): a resource, unless a package or another project brought it.
+        Assert.Equal(expected == PublishedFileKind.App ? PublishedFileKind.Resource : expected,
+            PublishedFile.Classify(packageId, referenceSource, sourceProject, RuntimePacks, copiedAsIs: true));
     }
 
     private void Publish(params string[] files)
@@ -45,12 +48,14 @@ public class LayerPlanningTests : IDisposable
     [Fact]
     public void Layered_plan_orders_layers_from_least_to_most_changing_and_puts_unknown_files_in_app()
     {
-        Publish("libcoreclr.so", "System.Private.CoreLib.dll", "Newtonsoft.Json.dll", "Lib.dll", "App.dll", "appsettings.json", "wwwroot/site.css");
-        var plan = PublishLayerPlanner.Plan(_publish.Path, Known, LayeringMode.Layered, [], "/app");
+        Publish("libcoreclr.so", "System.Private.CoreLib.dll", "Newtonsoft.Json.dll", "Lib.dll", "App.dll", "appsettings.json", "wwwroot/site.css", "assets/model.bin");
+        var known = new Dictionary<string, PublishedFileKind>(Known) { ["assets/model.bin"] = PublishedFileKind.Resource };
+        var plan = PublishLayerPlanner.Plan(_publish.Path, known, LayeringMode.Layered, [], "/app");
 
-        Assert.Equal(["runtime", "packages", "projects", "app"], plan.Select(l => l.Name));
+        Assert.Equal(["runtime", "packages", "projects", "resources", "app"], plan.Select(l => l.Name));
         Assert.Equal(["app/System.Private.CoreLib.dll", "app/libcoreclr.so"], plan[0].Entries.Select(e => e.Path).Order(StringComparer.Ordinal));
-        Assert.Equal(["app/App.dll", "app/appsettings.json", "app/wwwroot/site.css"], plan[3].Entries.Select(e => e.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(["app/assets/model.bin"], plan[3].Entries.Select(e => e.Path));
+        Assert.Equal(["app/App.dll", "app/appsettings.json", "app/wwwroot/site.css"], plan[4].Entries.Select(e => e.Path).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -84,6 +89,7 @@ public class LayerPlanningTests : IDisposable
     [Theory]
     [InlineData("app")]
     [InlineData("Runtime")]
+    [InlineData("resources")]
     [InlineData("")]
     public void Custom_layers_may_not_take_reserved_names(string name)
     {
