@@ -71,16 +71,10 @@ public sealed class AesCtrHmacSha256Cipher : ILayerCipher
         {
             var data = new byte[input.Length - input.Position];
             var length = ReadFully(input, data);
-            if (!transform || !hmacBeforeTransform)
-            {
-                if (transform) keystream.Transform(data.AsSpan(0, length));
-                hmac.AppendData(data, 0, length);
-            }
-            else
-            {
-                hmac.AppendData(data, 0, length);
-                keystream.Transform(data.AsSpan(0, length));
-            }
+            // The HMAC covers the ciphertext: the input before transforming when decrypting, the output when encrypting.
+            if (transform && !hmacBeforeTransform) keystream.Transform(data.AsSpan(0, length));
+            hmac.AppendData(data, 0, length);
+            if (transform && hmacBeforeTransform) keystream.Transform(data.AsSpan(0, length));
             output.Write(data, 0, length);
             return hmac.GetHashAndReset();
         }
