@@ -182,8 +182,6 @@ public sealed class BuildOciImage : OciTask
             BaseDirectory = ProjectDirectory,
             KeyProviderConfigPath = NullIfEmpty(KeyProviderConfig),
         };
-        var recipients = EncryptionRecipients.Select(r => r.Trim()).Where(r => r.Length > 0).Distinct(StringComparer.Ordinal)
-            .Select(r => EncryptionRecipient.Parse(r, context)).ToList();
-        return new ImageEncryption(recipients, EncryptLayers, context);
+        return new ImageEncryption(EncryptionRecipients, EncryptLayers, context);
     }
 }

@@ -37,8 +37,34 @@ public sealed class LayerEncryptor
         RecipientSet = RecipientSetId(_cipher, recipients);
     }
 
+    /// <summary>The recipients, read and checked.</summary>
+    public IReadOnlyList<EncryptionRecipient> Recipients => _recipients;
+
     /// <summary>The canonical recipient set: key identities (not file paths), sorted, with the cipher; hashed for file names.</summary>
     public string RecipientSet { get; }
+
+    /// <summary>
+    /// Pays what a process's first layer encryption costs beyond its bytes: the first use of the cipher and of the key
+    /// wraps (OpenSSL's algorithm set-up, code that is not precompiled; for OpenPGP, BouncyCastle's). Run on another thread
+    /// while the build does other work, it keeps that cost (most of encrypting a one-line change) off the build's path. It
+    /// works on a throwaway key and a few bytes and keeps nothing; schemes that wrap outside the process
+    /// (<see cref="IKeyWrapper.WrapsInProcess"/>) are left out.
+    /// </summary>
+    public void WarmUp()
+    {
+        try
+        {
+            var options = _cipher.GenerateKey();
+            _cipher.Encrypt(new MemoryStream(new byte[4096]), Stream.Null, options);
+            var privateOptions = options.ToJson();
+            foreach (var group in _recipients.Where(r => r.Wrapper.WrapsInProcess).GroupBy(r => r.Wrapper))
+                group.Key.Wrap(group.Select(r => r.Recipient).ToList(), privateOptions, _context);
+        }
+        catch (Exception ex) when (ex is OciException or CryptographicException or IOException or InvalidOperationException or ArgumentException)
+        {
+            // A rehearsal only: whatever fails here fails again, and is reported, when the real layers are encrypted.
+        }
+    }
 
     /// <param name="layer">The plaintext layer as the image describes it.</param>
     /// <param name="openPlaintext">Its bytes; the stream must verify itself against <paramref name="layer"/> (its last read throws on a mismatch).</param>

@@ -19,8 +19,17 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         CheckOutputPaths(request);
         var settings = request.Settings;
         var store = new ContentStore(request.CacheDirectory);
-        // Recipients are checked before any work: a missing one fails the publish in a moment, not after the layers.
-        var encryptor = request.Encryption is { } encryption ? new LayerEncryptor(log, store, encryption.Recipients, encryption.Context) : null;
+        // The recipients' keys are read and checked, and the ciphers' first use paid, on another thread while the base image
+        // is resolved (in a one-line-change build that is most of what encryption costs); a bad recipient still fails the
+        // publish before any layer is built.
+        var preparingEncryptor = request.Encryption is { } encryption
+            ? Task.Run(() =>
+            {
+                var prepared = new LayerEncryptor(log, store, encryption.ReadRecipients(), encryption.Context);
+                prepared.WarmUp();
+                return prepared;
+            }, cancellationToken)
+            : null;
 
         var providers = new List<IBaseImageProvider>
         {
@@ -30,6 +39,7 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         providers.AddRange(extraProviders ?? []);
         using var baseImage = new BaseImageResolver(providers).Resolve(request.BaseImage, settings.Platform, cancellationToken);
         log.Detail($"Base image: {request.BaseImage ?? "scratch"} ({baseImage.Layers.Count} layers{(baseImage.ManifestDescriptor is null ? "" : ", " + baseImage.ManifestDescriptor.Digest)})");
+        var encryptor = preparingEncryptor?.GetAwaiter().GetResult();
 
         var plan = PublishLayerPlanner.Plan(request.PublishDirectory, request.ClassifiedFiles, request.Layering, request.CustomLayers,
             settings.WorkingDirectory ?? "/app");
@@ -47,7 +57,7 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
             log.Info($"  layer {layer.Name,-10} {layer.Descriptor.Digest} {ByteSize.Format(layer.Descriptor.Size),10}  ({layer.Origin}{Encryption(layer, encrypted)})");
         log.Info($"Image {string.Join(", ", result.References)} -> {result.Manifest.Digest}");
         if (result.PlaintextManifestDigest is { } plaintext)
-            log.Info($"  encrypted for {string.Join(", ", request.Encryption!.Recipients.Select(r => r.Text))}; decrypted it is {plaintext}");
+            log.Info($"  encrypted for {string.Join(", ", encryptor!.Recipients.Select(r => r.Recipient.Text))}; decrypted it is {plaintext}");
         log.Info($"  layout:  {result.LayoutPath}");
         log.Detail($"Image step took {stopwatch.Elapsed.TotalMilliseconds:F0} ms.");
         return result;

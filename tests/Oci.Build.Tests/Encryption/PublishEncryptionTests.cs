@@ -31,7 +31,7 @@ public class PublishEncryptionTests
             Settings = TestImages.Settings("team/app", "latest"),
             LayoutPath = temp.Combine(layout),
             CacheDirectory = temp.Combine("cache"),
-            Encryption = new ImageEncryption([EncryptionRecipient.Parse("jwe:" + pub, context)], layers, context),
+            Encryption = new ImageEncryption(["jwe:" + pub], layers, context),
         };
         var publisher = new ImagePublisher(NullBuildLog.Instance);
 

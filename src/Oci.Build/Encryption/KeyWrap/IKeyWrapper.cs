@@ -16,6 +16,12 @@ public interface IKeyWrapper
     /// </summary>
     IWrapRecipient ParseRecipient(string value, string recipient, KeyWrapContext context);
 
+    /// <summary>
+    /// True when <see cref="Wrap"/> is computation inside this process only (public-key cryptography); false when it reaches
+    /// outside (a key provider runs a program), so that it is never done for anything but a real layer's key.
+    /// </summary>
+    bool WrapsInProcess { get; }
+
     /// <summary>Wraps <paramref name="privateOptions"/> for every recipient of this scheme: one entry per annotation key.</summary>
     IReadOnlyList<WrappedKeys> Wrap(IReadOnlyList<IWrapRecipient> recipients, byte[] privateOptions, KeyWrapContext context);
 

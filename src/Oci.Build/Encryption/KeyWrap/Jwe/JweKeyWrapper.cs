@@ -13,6 +13,8 @@ public sealed class JweKeyWrapper : IKeyWrapper
 
     public string Scheme => "jwe";
 
+    public bool WrapsInProcess => true;
+
     private static string AnnotationKey => EncryptionAnnotations.KeysAnnotation("jwe");
 
     public IWrapRecipient ParseRecipient(string value, string recipient, KeyWrapContext context)

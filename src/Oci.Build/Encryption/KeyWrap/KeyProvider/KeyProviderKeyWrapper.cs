@@ -17,6 +17,9 @@ public sealed class KeyProviderKeyWrapper : IKeyWrapper
 
     public string Scheme => "provider";
 
+    // The provider is a program the operator configured: it is run for real layer keys only.
+    public bool WrapsInProcess => false;
+
     public IWrapRecipient ParseRecipient(string value, string recipient, KeyWrapContext context)
     {
         var (name, parameters) = Split(value);

@@ -17,6 +17,8 @@ public sealed class PgpKeyWrapper : IKeyWrapper
 
     public string Scheme => "pgp";
 
+    public bool WrapsInProcess => true;
+
     private static string AnnotationKey => EncryptionAnnotations.KeysAnnotation("pgp");
 
     public IWrapRecipient ParseRecipient(string value, string recipient, KeyWrapContext context)

@@ -18,6 +18,8 @@ public sealed class Pkcs7KeyWrapper : IKeyWrapper
 
     public string Scheme => "pkcs7";
 
+    public bool WrapsInProcess => true;
+
     private static string AnnotationKey => EncryptionAnnotations.KeysAnnotation("pkcs7");
 
     public IWrapRecipient ParseRecipient(string value, string recipient, KeyWrapContext context)
