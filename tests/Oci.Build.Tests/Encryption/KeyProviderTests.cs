@@ -26,7 +26,7 @@ public class KeyProviderTests
             sys.exit("unknown op")
         """;
 
-    private static (string Config, string Log) Setup(TempDirectory temp, string? path = null)
+    internal static (string Config, string Log) Setup(TempDirectory temp, string? path = null)
     {
         var script = temp.Combine("provider.py");
         File.WriteAllText(script, Provider);

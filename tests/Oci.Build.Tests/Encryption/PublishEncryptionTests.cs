@@ -64,4 +64,43 @@ public class PublishEncryptionTests
         Assert.Equal(ErrorCodes.NoRecipients, none.Code);
         Assert.False(Directory.Exists(temp.Combine("enc-none")));
     }
+
+    [Fact]
+    public void The_warm_up_before_encryption_never_runs_a_key_provider_program_each_encrypted_layer_asks_it_once()
+    {
+        using var temp = new TempDirectory("publish-enc-provider");
+        TestImages.Base(temp.Path, temp.Combine("base"), temp.Combine("base-cache"), size: 20_000);
+        var publish = temp.Combine("publish");
+        Directory.CreateDirectory(publish);
+        File.WriteAllBytes(Path.Combine(publish, "libcoreclr.so"), RandomNumberGenerator.GetBytes(30_000));
+        File.WriteAllText(Path.Combine(publish, "app.dll"), "the app");
+        var (key, pub) = Tools.RsaKey(temp, "rsa");
+        var (config, providerLog) = KeyProviderTests.Setup(temp);
+        var context = new KeyWrapContext { BaseDirectory = temp.Path, KeyProviderConfigPath = config };
+
+        var result = new ImagePublisher(NullBuildLog.Instance).Publish(new ImagePublishRequest
+        {
+            PublishDirectory = publish,
+            ClassifiedFiles = new Dictionary<string, PublishedFileKind> { ["libcoreclr.so"] = PublishedFileKind.Runtime },
+            BaseImage = "oci:base:1",
+            BaseDirectory = temp.Path,
+            Settings = TestImages.Settings("team/app", "latest"),
+            LayoutPath = temp.Combine("enc"),
+            CacheDirectory = temp.Combine("cache"),
+            Encryption = new ImageEncryption(["jwe:" + pub, "provider:demo"], [], context),
+        });
+
+        // runtime and app: one key wrap each, both keys in each layer; the rehearsal wrapped with the JWE key only.
+        var wraps = File.ReadLines(providerLog).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("op").GetString()).ToList();
+        Assert.Equal(["keywrap", "keywrap"], wraps);
+        var (_, manifest) = LayoutAssert.ReadImage(result.LayoutPath, "latest");
+        Assert.All(manifest.Layers.Skip(1), l =>
+        {
+            Assert.NotNull(l.Annotation("org.opencontainers.image.enc.keys.jwe"));
+            Assert.NotNull(l.Annotation("org.opencontainers.image.enc.keys.provider.demo"));
+        });
+        var decrypted = temp.Combine("dec");
+        Tools.Skopeo("copy", "--decryption-key", key, $"oci:{result.LayoutPath}:latest", $"oci:{decrypted}:latest").EnsureSuccess("skopeo decrypt");
+        Assert.Equal(result.PlaintextManifestDigest, LayoutAssert.ReadImage(decrypted, "latest").Entry.Digest.ToString());
+    }
 }
