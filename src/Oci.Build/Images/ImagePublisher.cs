@@ -46,6 +46,7 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         plan = WritableDirectory.AddTo(plan, request.WritableDirectories, settings.WorkingDirectory ?? "/app");
         var builder = new LayerBuilder(store, request.Compression, new TarSettings(settings.Created.ToUnixTimeSeconds()), request.PreviousLayers);
         cancellationToken.ThrowIfCancellationRequested();
+        builder.StartFetchingPrevious(plan, baseImage.Layers.Select(l => l.Digest).ToHashSet());
         var layers = builder.BuildAll(plan);
         cancellationToken.ThrowIfCancellationRequested();
         // Encrypted before anything is written: the layout only ever receives the ciphertext of an encrypted layer.

@@ -20,6 +20,15 @@ public interface IPreviousLayers
     bool HasLayers(LayerCompression compression);
 
     /// <summary>
+    /// Returns at once, having started in the background: reading the previous image, then fetching one at a time the
+    /// layers of this compression that a layer of this build may turn out to be (all but <paramref name="except"/>: the
+    /// base image's, which are not built), each checked as it arrives, so that the downloads and their checks overlap this
+    /// build's own tar+hash pass rather than follow it. What decompresses to more than <paramref name="maximumTarSize"/>
+    /// is not one of them; what nobody asks for is thrown away.
+    /// </summary>
+    void StartFetching(LayerCompression compression, long maximumTarSize, IReadOnlySet<Digest> except, ContentStore store);
+
+    /// <summary>
     /// Puts into <paramref name="store"/> the compressed blob whose tar is <paramref name="diffId"/> (of
     /// <paramref name="uncompressedSize"/> bytes), verified both ways (its digest, and its tar's digest by decompressing
     /// it); null when there is none, or when what came is not that tar (then nothing is stored).

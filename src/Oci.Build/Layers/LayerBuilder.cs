@@ -37,6 +37,23 @@ public sealed class LayerBuilder(ContentStore cache, LayerCompression compressio
         return tasks.Select(t => t.GetAwaiter().GetResult()).ToList();
     }
 
+    /// <summary>
+    /// On a fresh runner (nothing of this compression in the cache yet), starts fetching the previous image's layers in the
+    /// background before the build hashes its own tars (<see cref="IPreviousLayers.StartFetching"/>), so that the
+    /// download and its check overlap that pass. With a cache, layers are asked for one by one when they miss it: a
+    /// fetch ahead of time could then be wasted on a layer the cache holds.
+    /// </summary>
+    /// <param name="baseLayers">The base image's layers: the previous image holds them too, and they are not built here.</param>
+    public void StartFetchingPrevious(IReadOnlyList<LayerSpec> layers, IReadOnlySet<Digest> baseLayers)
+    {
+        if (previous is null || cache.HasCompressed(compression)) return;
+        // Bounds what a fetched layer may decompress to: the largest tar this build may ask for (headers and padding
+        // are a few blocks per entry).
+        var largest = layers.Where(l => l.Entries.Sum(e => e.Size) >= PreviousImageMinimumBytes)
+            .Select(l => l.Entries.Sum(e => e.Size) + l.Entries.Count * 4096L + (1 << 20)).DefaultIfEmpty(0).Max();
+        if (largest > 0) previous.StartFetching(compression, largest, baseLayers, cache);
+    }
+
     public BuiltLayer Build(LayerSpec layer)
     {
         var selector = Selector(layer);

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using Oci.Build.Graph;
 using Oci.Build.Images;
 using Oci.Build.IO;
@@ -18,15 +20,38 @@ namespace Oci.Build.Registry;
 public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log, string reference, Platform platform, string? pushRegistry)
     : IPreviousLayers, IDisposable
 {
+    // Smaller blobs are fetched when a layer asks for them: they cost little, and are often never asked for (yesterday's
+    // app layer, which a one-line change replaces).
+    private const long FetchAheadMinimumBytes = 1 << 20;
+
     private readonly Lock _lock = new();
     private RegistryContext? _context;
     private RegistrySource? _source;
     private IReadOnlyDictionary<Digest, Descriptor>? _layers;
     private bool _loaded;
+    // One fetch per layer, whoever asks first (the fetch ahead, or a layer of the build): never two downloads of a blob.
+    private readonly ConcurrentDictionary<Digest, Lazy<Task<Fetched>>> _fetches = new();
+    private readonly ConcurrentBag<string> _temps = [];
+    private readonly SemaphoreSlim _fetchGate = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _fetchingAhead;
 
     public string Description => reference;
 
     public bool HasLayers(LayerCompression compression) => Layers().Values.Any(l => Accepts(l.MediaType, compression));
+
+    public void StartFetching(LayerCompression compression, long maximumTarSize, IReadOnlySet<Digest> except, ContentStore store) =>
+        _fetchingAhead = Task.Run(() =>
+        {
+            foreach (var (diffId, layer) in Layers())
+            {
+                if (!Accepts(layer.MediaType, compression) || except.Contains(layer.Digest) || layer.Size < FetchAheadMinimumBytes
+                    || layer.Size > maximumTarSize + maximumTarSize / 64 + 65536) continue;
+                if (!_fetches.TryAdd(diffId, new Lazy<Task<Fetched>>(() => Task.Run(() => Fetch(layer, maximumTarSize, store))))) continue;
+                _ = _fetches[diffId].Value;
+                log.Detail($"  fetching {layer.Digest} ({ByteSize.Format(layer.Size)}) of {reference} ahead, while this build hashes its layers");
+            }
+        });
 
     public CachedLayer? TryStore(Digest diffId, long uncompressedSize, LayerCompression compression, ContentStore store, CancellationToken cancellationToken)
     {
@@ -37,61 +62,139 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
             Mismatch(layer, $"it is declared {layer.Size} bytes for a tar of {uncompressedSize}");
             return null;
         }
+        // A fetch ahead already under way (or done) is waited for; otherwise this thread fetches the layer itself.
+        _fetchingAhead?.GetAwaiter().GetResult();
+        var fetched = _fetches.GetOrAdd(diffId, _ => new Lazy<Task<Fetched>>(() => Task.FromResult(Fetch(layer, uncompressedSize, store, cancellationToken))))
+            .Value.GetAwaiter().GetResult();
+        if (fetched.Failure is { } failure)
+        {
+            if (fetched.NotTheBlob) Mismatch(layer, failure);
+            else log.Info($"  layer {diffId} not reused from {reference} ({failure}): compressed here.");
+            return null;
+        }
+        if (fetched.TarSize != uncompressedSize)
+        {
+            Mismatch(layer, $"it holds a tar of {(fetched.TarSize > uncompressedSize ? "more than " : "")}{fetched.TarSize} bytes, not {uncompressedSize}");
+            return null;
+        }
+        if (fetched.TarDigest != diffId)
+        {
+            Mismatch(layer, $"its tar is {fetched.TarDigest}, not {diffId}");
+            return null;
+        }
+        // Two layers of one build may be the same tar: the first moves the fetched file into the store, the second finds it there.
+        lock (_lock)
+        {
+            if (File.Exists(fetched.TempFile)) store.Store(fetched.TempFile!, layer.Digest);
+        }
+        log.Info($"  layer {diffId} reused from {reference}: {layer.Digest} ({ByteSize.Format(layer.Size)}), not compressed here");
+        return new CachedLayer(diffId, uncompressedSize, layer.Digest, layer.Size, compression.MediaType);
+    }
+
+    /// <summary>
+    /// Downloads one layer into a store temp file, checking its digest, and decompresses it as it arrives to learn its tar's
+    /// digest and size, reading at most one byte past <paramref name="maximumTarSize"/> (a decompression bomb stops there).
+    /// One fetch at a time: in the background, the download shares the machine with the build's own hashing.
+    /// </summary>
+    private Fetched Fetch(Descriptor layer, long maximumTarSize, ContentStore store, CancellationToken cancellationToken = default)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
         var temp = store.NewTempFile();
+        _temps.Add(temp);
         try
         {
-            Digest tarDigest;
-            using (var remote = _source!.OpenBlobAsync(layer, cancellationToken).GetAwaiter().GetResult())
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            _fetchGate.Wait(stop.Token);
+            try
             {
-                var copy = new CopyingReadStream(remote, file);
-                // At most one byte more than this build's tar: a decompression bomb stops there.
-                using (var tar = new DigestingStream(Stream.Null))
-                using (var plain = LayerCompression.Decompress(layer.MediaType, new NonClosingReadStream(copy)))
+                using var remote = _source!.OpenBlobAsync(layer, stop.Token).GetAwaiter().GetResult();
+                using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+                // Two stages on two threads: the download (checked against the blob's digest, written to the file) feeds
+                // the decompression and the tar's hash through a bounded pipe, instead of one thread doing all three.
+                var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, useSynchronizationContext: false));
+                var download = Task.Run(() => Download(remote, file, pipe.Writer, stop.Token));
+                Digest tarDigest;
+                long tarSize;
+                try
                 {
-                    var buffer = new byte[1 << 17];
-                    int read;
-                    while (tar.BytesWritten <= uncompressedSize && (read = plain.Read(buffer, 0, (int)Math.Min(buffer.Length, uncompressedSize + 1 - tar.BytesWritten))) > 0)
-                        tar.Write(buffer, 0, read);
-                    if (tar.BytesWritten != uncompressedSize)
+                    using var compressed = pipe.Reader.AsStream(leaveOpen: true);
+                    using (var tar = new DigestingStream(Stream.Null))
+                    using (var plain = LayerCompression.Decompress(layer.MediaType, new NonClosingReadStream(compressed)))
                     {
-                        Mismatch(layer, $"it holds a tar of {(tar.BytesWritten > uncompressedSize ? "more than " : "")}{tar.BytesWritten} bytes, not {uncompressedSize}");
-                        return null;
+                        var buffer = new byte[1 << 17];
+                        int read;
+                        // At most one byte more than the largest tar asked for: a decompression bomb stops there.
+                        while (tar.BytesWritten <= maximumTarSize && (read = plain.Read(buffer, 0, (int)Math.Min(buffer.Length, maximumTarSize + 1 - tar.BytesWritten))) > 0)
+                        {
+                            stop.Token.ThrowIfCancellationRequested();
+                            tar.Write(buffer, 0, read);
+                        }
+                        tarSize = tar.BytesWritten;
+                        tarDigest = tar.Digest;
                     }
-                    tarDigest = tar.Digest;
+                    // The rest of the blob (a gzip trailer, padding): the download checks the digest at its end.
+                    if (tarSize <= maximumTarSize) compressed.CopyTo(Stream.Null);
                 }
-                // The rest of the blob (a gzip trailer, padding): the registry stream checks the digest at its end.
-                copy.CopyTo(Stream.Null);
+                finally
+                {
+                    // A reader that stopped early tells the download to stop; either way it is finished before the file is used.
+                    pipe.Reader.Complete();
+                    download.ContinueWith(_ => { }, TaskScheduler.Default).Wait();
+                }
+                download.GetAwaiter().GetResult();
+                return new Fetched(temp, tarDigest, tarSize, null, false);
             }
-            if (tarDigest != diffId)
+            finally
             {
-                Mismatch(layer, $"its tar is {tarDigest}, not {diffId}");
-                return null;
+                _fetchGate.Release();
             }
-            store.Store(temp, layer.Digest);
-            log.Info($"  layer {diffId} reused from {reference}: {layer.Digest} ({ByteSize.Format(layer.Size)}), not compressed here");
-            return new CachedLayer(diffId, uncompressedSize, layer.Digest, layer.Size, compression.MediaType);
         }
         catch (Exception ex) when (ex is InvalidDataException || ex is OciException { Code: ErrorCodes.RegistryDigestMismatch })
         {
             // Not gzip/zstd at all, or not the bytes its digest names: this build compresses the layer itself.
-            Mismatch(layer, ex.Message);
-            return null;
+            File.Delete(temp);
+            return new Fetched(null, default, 0, ex.Message, true);
         }
-        catch (Exception ex) when (ex is OciException or IOException or HttpRequestException)
+        catch (Exception ex) when (ex is OciException or IOException or HttpRequestException or OperationCanceledException)
         {
             // The download failed (the network, the registry): nothing wrong with the image, the layer is built here.
-            log.Info($"  layer {diffId} not reused from {reference} ({ex.Message}): compressed here.");
-            return null;
-        }
-        finally
-        {
             File.Delete(temp);
+            return new Fetched(null, default, 0, ex.Message, false);
+        }
+    }
+
+    /// <summary>The download stage: the blob, as the registry stream checks it, into the file and the pipe, until its end or the reader stops.</summary>
+    private static async Task Download(Stream remote, FileStream file, PipeWriter pipe, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var memory = pipe.GetMemory(1 << 17);
+                var read = await remote.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
+                if (read == 0) break;
+                await file.WriteAsync(memory[..read], cancellationToken).ConfigureAwait(false);
+                pipe.Advance(read);
+                if ((await pipe.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted) break;
+            }
+            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await pipe.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The reader sees the failure (a digest mismatch, a broken connection) as its own.
+            await pipe.CompleteAsync(ex).ConfigureAwait(false);
+            throw;
         }
     }
 
     public void Dispose()
     {
+        // Fetches nobody asked for are stopped and their files removed (a reused one was moved into the store already).
+        _stop.Cancel();
+        _fetchingAhead?.ContinueWith(_ => { }, TaskScheduler.Default).Wait();
+        foreach (var fetch in _fetches.Values.Where(f => f.IsValueCreated)) fetch.Value.ContinueWith(_ => { }, TaskScheduler.Default).Wait();
+        foreach (var temp in _temps) File.Delete(temp);
+        _stop.Dispose();
         _source?.Dispose();
         _context?.Dispose();
     }
@@ -145,18 +248,8 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
         }
     }
 
-    /// <summary>Reads through <paramref name="inner"/>, writing every byte read to <paramref name="copy"/>: one download, stored and checked.</summary>
-    private sealed class CopyingReadStream(Stream inner, Stream copy) : ForwardOnlyReadStream
-    {
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var read = inner.Read(buffer);
-            copy.Write(buffer[..read]);
-            return read;
-        }
-    }
+    /// <summary>A fetched layer: its file (in the store's scratch) and its tar's digest and size; or why there is none.</summary>
+    private sealed record Fetched(string? TempFile, Digest TarDigest, long TarSize, string? Failure, bool NotTheBlob);
 
     /// <summary>The decompressor owns its input; the download underneath is still read to its end afterwards.</summary>
     private sealed class NonClosingReadStream(Stream inner) : ForwardOnlyReadStream

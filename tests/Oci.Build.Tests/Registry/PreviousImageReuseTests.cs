@@ -54,6 +54,8 @@ public sealed class PreviousImageReuseTests : IDisposable
         Assert.Single(fetches, e => e.StartsWith($"GET /v2/team/app/blobs/{Layer(first, "runtime").Descriptor.Digest} -> 200", StringComparison.Ordinal));
         Assert.DoesNotContain(fetches, e => e.Contains(Layer(first, "app").Descriptor.Digest.ToString(), StringComparison.Ordinal));
         Assert.Contains(freshRunner.Log.Lines, m => m.StartsWith("info: ", StringComparison.Ordinal) && m.Contains($"reused from {_proxy.Host}/team/app:1.0", StringComparison.Ordinal));
+        // Fetched ahead, while the runner hashed its own tars; yesterday's small app layer was left alone.
+        Assert.Single(freshRunner.Log.Lines, m => m.Contains(" ahead, ", StringComparison.Ordinal) && m.Contains(Layer(first, "runtime").Descriptor.Digest.ToString(), StringComparison.Ordinal));
 
         // The same image, byte for byte, as a runner that compressed every layer itself.
         using var compressing = new EngineHarness();
@@ -84,8 +86,10 @@ public sealed class PreviousImageReuseTests : IDisposable
         Assert.Empty(_proxy.Exchanges.Skip(before));
     }
 
-    [Fact]
-    public void A_previous_image_whose_config_names_the_layer_for_other_bytes_is_not_trusted_and_the_layer_is_built_here()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_previous_image_whose_config_names_the_layer_for_other_bytes_is_not_trusted_and_the_layer_is_built_here(bool fetchedAhead)
     {
         // The lie: a layer of other bytes, listed under the diff_id of this build's runtime tar.
         using var attacker = new EngineHarness().As("ci");
@@ -96,7 +100,7 @@ public sealed class PreviousImageReuseTests : IDisposable
 
         using var runner = new EngineHarness().As("ci");
         using var previous = Previous(runner, $"{_proxy.Host}/team/liar:1.0");
-        var built = Build(runner, _runtime, "version 1", previous, "after-the-lie");
+        var built = Build(runner, _runtime, "version 1", previous, "after-the-lie", fetchedAhead);
 
         Assert.Equal(nameof(LayerOrigin.Built), Layer(built, "runtime").Origin);
         Assert.Equal(honest.Manifest.Digest, built.Manifest.Digest);
@@ -136,7 +140,9 @@ public sealed class PreviousImageReuseTests : IDisposable
     }
 
     /// <summary>An image on a small base: a "runtime" layer of the given file and an "app" layer of the given text.</summary>
-    private ImageResult Build(EngineHarness harness, string runtime, string app, IPreviousLayers? previous, string name)
+    /// <param name="fetchAhead">As a publish does on a fresh runner (<see cref="LayerBuilder.StartFetchingPrevious"/>); else
+    /// each layer asks the previous image when it misses the cache.</param>
+    private ImageResult Build(EngineHarness harness, string runtime, string app, IPreviousLayers? previous, string name, bool fetchAhead = true)
     {
         var baseLayout = _work.Combine($"base-{name}");
         var baseFile = _work.Combine("base.txt");
@@ -147,11 +153,13 @@ public sealed class PreviousImageReuseTests : IDisposable
         File.WriteAllText(appFile, app);
         var settings = TestImages.Settings("team/app", "latest");
         var builder = new LayerBuilder(new ContentStore(harness.Cache), LayerCompression.Gzip, new TarSettings(settings.Created.ToUnixTimeSeconds()), previous);
-        var layers = builder.BuildAll(
+        List<LayerSpec> plan =
         [
             new LayerSpec("runtime", [LayerEntry.FromFile("usr/share/dotnet/runtime.bin", runtime)]),
             new LayerSpec("app", [LayerEntry.FromFile("app/app.txt", appFile)]),
-        ]);
+        ];
+        if (fetchAhead) builder.StartFetchingPrevious(plan, baseImage.Layers.Select(l => l.Digest).ToHashSet());
+        var layers = builder.BuildAll(plan);
         return ImageBuilder.Build(baseImage, layers, settings, _work.Combine($"layout-{name}"));
     }
 
