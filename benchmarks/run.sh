@@ -55,8 +55,13 @@ dotnet pack "$work/pack-src/src/Oci.Build.Sdk" -c Release -o "$work/feed" -p:Ver
 
 # dotnet-oci as users get it: the tool package the SDK package carries, installed from a folder.
 mkdir -p "$work/tool-feed"
-python3 -c "import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))" \
-  "$work/feed/Oci.Build.Sdk.$version.nupkg" "tool/Oci.Build.Cli.$version.nupkg" >"$work/tool-feed/Oci.Build.Cli.$version.nupkg"
+# The tool is packed per platform (pointer, linux-x64 ahead-of-time compiled, any): all of tool/ goes into the feed.
+python3 -c "
+import os, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+for name in z.namelist():
+    if name.startswith('tool/') and name.endswith('.nupkg'):
+        open(os.path.join(sys.argv[2], os.path.basename(name)), 'wb').write(z.read(name))" "$work/feed/Oci.Build.Sdk.$version.nupkg" "$work/tool-feed"
 dotnet tool install Oci.Build.Cli --version "$version" --tool-path "$work/tool" --add-source "$work/tool-feed" >"$work/tool.log" 2>&1 ||
   { tail -30 "$work/tool.log" >&2; exit 1; }
 export OCI_BENCH_CLI=$work/tool/dotnet-oci

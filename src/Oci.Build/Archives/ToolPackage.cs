@@ -12,6 +12,8 @@ namespace Oci.Build.Archives;
 /// </summary>
 public sealed record ToolPackage(string Path, string Id, string Version)
 {
+    private const string RidPackageType = "DotnetToolRidPackage";
+
     /// <summary>The package's name in the archive: <c>ID.VERSION.nupkg</c> (a local feed's convention).</summary>
     public string ArchiveName => $"{Id}.{Version}.nupkg";
 
@@ -27,7 +29,8 @@ public sealed record ToolPackage(string Path, string Id, string Version)
             using var reader = new PackageArchiveReader(path);
             var nuspec = reader.NuspecReader;
             var identity = nuspec.GetIdentity();
-            if (!reader.GetPackageTypes().Any(t => t == PackageType.DotnetTool))
+            // A tool packed per platform (.NET 10) is a DotnetTool pointer package and one DotnetToolRidPackage per platform.
+            if (!reader.GetPackageTypes().Any(t => t == PackageType.DotnetTool || t.Name == RidPackageType))
                 throw Damaged(path, $"it is the package {identity.Id} {identity.Version}, not a .NET tool package (no DotnetTool package type)");
             // Both go into a tar name (ThickArchive.CheckName allows letters, digits, '.', '-' and '_').
             var version = identity.Version.ToNormalizedString();

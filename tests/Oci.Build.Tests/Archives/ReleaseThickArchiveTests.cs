@@ -216,13 +216,17 @@ public sealed partial class ReleaseBundleTests
         // comes from a cache either.
         ProcessRunner.Run("tar", ["-xf", archive, "./tools", "./checksums.sha256"], work.Path).EnsureSuccess("tar -x tools");
         var packages = Directory.GetFiles(work.Combine("tools"));
-        Assert.Equal(["Oci.Build.Cli.1.0.0.nupkg"], packages.Select(Path.GetFileName));
+        // The tool as .NET 10 packs it per platform: the pointer package, linux-x64 (ahead-of-time compiled), any other.
+        Assert.Equal(["Oci.Build.Cli.1.0.0.nupkg", "Oci.Build.Cli.any.1.0.0.nupkg", "Oci.Build.Cli.linux-x64.1.0.0.nupkg"],
+            packages.Select(Path.GetFileName).Order(StringComparer.Ordinal));
         ProcessRunner.Run("sh", ["-c", "grep ' ./tools/' checksums.sha256 | sha256sum -c"], work.Path).EnsureSuccess("sha256sum -c of the tool package");
         File.WriteAllText(work.Combine("nuget.config"), "<configuration><packageSources><clear /></packageSources></configuration>");
         var offline = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = work.Combine("packages"), ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
         ProcessRunner.Run("dotnet", ["tool", "install", "--tool-path", work.Combine("bin"), "--add-source", work.Combine("tools"), "Oci.Build.Cli", "--version", "1.0.0"], work.Path, offline)
             .EnsureSuccess("dotnet tool install from the archive's tools/");
 
+        // This machine is linux-x64: dotnet picked that package.
+        Assert.Contains("oci.build.cli.linux-x64", new FileInfo(work.Combine("bin", "dotnet-oci")).ResolveLinkTarget(returnFinalTarget: true)!.FullName);
         var verify = ProcessRunner.Run(work.Combine("bin", "dotnet-oci"), ["verify", archive], work.Path, offline);
         Assert.True(verify.ExitCode == 0, verify.StandardError);
         Assert.Contains($"verified {archive}: 3 images", verify.StandardOutput);

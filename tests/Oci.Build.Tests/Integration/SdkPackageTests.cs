@@ -34,6 +34,17 @@ public sealed class SdkPackageTests
             entry.ExtractToFile(temp.Combine("tool.nupkg"));
             var tool = ToolPackage.Read(temp.Combine("tool.nupkg"));
             Assert.Equal(("Oci.Build.Cli", version), (tool.Id, tool.Version));
+            // The tool per platform beside its pointer package: linux-x64 compiled ahead of time, any other portable IL.
+            foreach (var (rid, readyToRun) in new[] { ("linux-x64", true), ("any", false) })
+            {
+                var ridEntry = sdkPackage.GetEntry($"tool/Oci.Build.Cli.{rid}.{version}.nupkg");
+                Assert.NotNull(ridEntry);
+                ridEntry.ExtractToFile(temp.Combine($"tool-{rid}.nupkg"));
+                var ridTool = ToolPackage.Read(temp.Combine($"tool-{rid}.nupkg"));
+                Assert.Equal(($"Oci.Build.Cli.{rid}", version), (ridTool.Id, ridTool.Version));
+                using var ridPackage = ZipFile.OpenRead(temp.Combine($"tool-{rid}.nupkg"));
+                Assert.Equal(readyToRun, IsReadyToRun(ridPackage, $"tools/net10.0/{rid}/Oci.Build.dll"));
+            }
             // The portable tasks, and the same tasks compiled ahead of time for linux-x64 in a folder of their own.
             foreach (var assembly in new[] { "Oci.Build.dll", "Oci.Build.Tasks.dll" })
             {
