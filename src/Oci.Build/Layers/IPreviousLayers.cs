@@ -20,7 +20,7 @@ public interface IPreviousLayers
     bool HasLayers(LayerCompression compression);
 
     /// <summary>
-    /// Returns at once, having started in the background: reading the previous image, then fetching one at a time the
+    /// Returns at once, having started in the background: reading the previous image, then fetching a few at a time the
     /// layers of this compression that a layer of this build may turn out to be (all but <paramref name="except"/>: the
     /// base image's, which are not built), each checked as it arrives, so that the downloads and their checks overlap this
     /// build's own tar+hash pass rather than follow it. What decompresses to more than <paramref name="maximumTarSize"/>
