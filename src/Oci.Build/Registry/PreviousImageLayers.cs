@@ -138,6 +138,7 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
         foreach (var fetch in _fetches.Values.Where(f => f.IsValueCreated)) fetch.Value.ContinueWith(_ => { }, TaskScheduler.Default).Wait();
         foreach (var temp in _temps) File.Delete(temp);
         _stop.Dispose();
+        _fetchGate.Dispose();
         _source?.Dispose();
         _context?.Dispose();
     }
