@@ -15,24 +15,9 @@ public class PublishEncryptionTests
     public void A_publish_encrypts_the_layers_it_names_base_included_skopeo_decrypts_it_to_the_unencrypted_image_and_an_unknown_name_writes_nothing()
     {
         using var temp = new TempDirectory("publish-enc");
-        TestImages.Base(temp.Path, temp.Combine("base"), temp.Combine("base-cache"), size: 20_000);
-        var publish = temp.Combine("publish");
-        Directory.CreateDirectory(publish);
-        File.WriteAllBytes(Path.Combine(publish, "libcoreclr.so"), RandomNumberGenerator.GetBytes(30_000));
-        File.WriteAllText(Path.Combine(publish, "app.dll"), "the app");
-        var (key, pub) = Tools.RsaKey(temp, "rsa");
+        var (key, pub) = Setup(temp);
         var context = new KeyWrapContext { BaseDirectory = temp.Path };
-        ImagePublishRequest Request(string layout, params string[] layers) => new()
-        {
-            PublishDirectory = publish,
-            ClassifiedFiles = new Dictionary<string, PublishedFileKind> { ["libcoreclr.so"] = PublishedFileKind.Runtime },
-            BaseImage = "oci:base:1",
-            BaseDirectory = temp.Path,
-            Settings = TestImages.Settings("team/app", "latest"),
-            LayoutPath = temp.Combine(layout),
-            CacheDirectory = temp.Combine("cache"),
-            Encryption = new ImageEncryption(["jwe:" + pub], layers, context),
-        };
+        ImagePublishRequest Request(string layout, params string[] layers) => RequestIn(temp, layout, new ImageEncryption(["jwe:" + pub], layers, context));
         var publisher = new ImagePublisher(NullBuildLog.Instance);
 
         var encrypted = publisher.Publish(Request("enc", "base", "app"));
@@ -69,26 +54,11 @@ public class PublishEncryptionTests
     public void The_warm_up_before_encryption_never_runs_a_key_provider_program_each_encrypted_layer_asks_it_once()
     {
         using var temp = new TempDirectory("publish-enc-provider");
-        TestImages.Base(temp.Path, temp.Combine("base"), temp.Combine("base-cache"), size: 20_000);
-        var publish = temp.Combine("publish");
-        Directory.CreateDirectory(publish);
-        File.WriteAllBytes(Path.Combine(publish, "libcoreclr.so"), RandomNumberGenerator.GetBytes(30_000));
-        File.WriteAllText(Path.Combine(publish, "app.dll"), "the app");
-        var (key, pub) = Tools.RsaKey(temp, "rsa");
+        var (key, pub) = Setup(temp);
         var (config, providerLog) = KeyProviderTests.Setup(temp);
         var context = new KeyWrapContext { BaseDirectory = temp.Path, KeyProviderConfigPath = config };
 
-        var result = new ImagePublisher(NullBuildLog.Instance).Publish(new ImagePublishRequest
-        {
-            PublishDirectory = publish,
-            ClassifiedFiles = new Dictionary<string, PublishedFileKind> { ["libcoreclr.so"] = PublishedFileKind.Runtime },
-            BaseImage = "oci:base:1",
-            BaseDirectory = temp.Path,
-            Settings = TestImages.Settings("team/app", "latest"),
-            LayoutPath = temp.Combine("enc"),
-            CacheDirectory = temp.Combine("cache"),
-            Encryption = new ImageEncryption(["jwe:" + pub, "provider:demo"], [], context),
-        });
+        var result = new ImagePublisher(NullBuildLog.Instance).Publish(RequestIn(temp, "enc", new ImageEncryption(["jwe:" + pub, "provider:demo"], [], context)));
 
         // runtime and app: one key wrap each, both keys in each layer; the rehearsal wrapped with the JWE key only.
         var wraps = File.ReadLines(providerLog).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("op").GetString()).ToList();
@@ -103,4 +73,27 @@ public class PublishEncryptionTests
         Tools.Skopeo("copy", "--decryption-key", key, $"oci:{result.LayoutPath}:latest", $"oci:{decrypted}:latest").EnsureSuccess("skopeo decrypt");
         Assert.Equal(result.PlaintextManifestDigest, LayoutAssert.ReadImage(decrypted, "latest").Entry.Digest.ToString());
     }
+
+    /// <summary>A small base (oci:base:1) and a publish folder of a runtime file and the app; returns an RSA key pair's files.</summary>
+    private static (string Key, string Pub) Setup(TempDirectory temp)
+    {
+        TestImages.Base(temp.Path, temp.Combine("base"), temp.Combine("base-cache"), size: 20_000);
+        var publish = temp.Combine("publish");
+        Directory.CreateDirectory(publish);
+        File.WriteAllBytes(Path.Combine(publish, "libcoreclr.so"), RandomNumberGenerator.GetBytes(30_000));
+        File.WriteAllText(Path.Combine(publish, "app.dll"), "the app");
+        return Tools.RsaKey(temp, "rsa");
+    }
+
+    private static ImagePublishRequest RequestIn(TempDirectory temp, string layout, ImageEncryption? encryption) => new()
+    {
+        PublishDirectory = temp.Combine("publish"),
+        ClassifiedFiles = new Dictionary<string, PublishedFileKind> { ["libcoreclr.so"] = PublishedFileKind.Runtime },
+        BaseImage = "oci:base:1",
+        BaseDirectory = temp.Path,
+        Settings = TestImages.Settings("team/app", "latest"),
+        LayoutPath = temp.Combine(layout),
+        CacheDirectory = temp.Combine("cache"),
+        Encryption = encryption,
+    };
 }
