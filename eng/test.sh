@@ -4,7 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker-registry skopeo umoci gnupg busybox-static openssl jq podman python3 containerd runc time curl)
+# clang links the natively compiled dotnet-oci (Native AOT) the SDK package carries.
+packages=(docker-registry skopeo umoci gnupg busybox-static openssl jq podman python3 containerd runc time curl clang)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -58,7 +58,7 @@ public sealed class InspectCommand : OciCommand
         {
             var image = await DescribeManifestAsync(source, document, refName, cancellationToken);
             image["attached"] = await AttachedAsync(source, document.Descriptor, cancellationToken);
-            images.Add(image);
+            images.Add((JsonNode)image);
         }
         // An index's own signatures and SBOM are shown on a line of its manifests, where the index digest is named.
         if (MediaTypes.IsIndex(entry.MediaType) && images.LastOrDefault() is JsonObject last)
@@ -102,7 +102,7 @@ public sealed class InspectCommand : OciCommand
             var schemes = (layer.Annotations ?? new Dictionary<string, string>()).Keys
                 .Where(k => k.StartsWith(EncryptionAnnotations.KeysPrefix, StringComparison.Ordinal))
                 .Select(k => (JsonNode?)JsonValue.Create(k[EncryptionAnnotations.KeysPrefix.Length..])).ToArray();
-            layers.Add(new JsonObject
+            layers.Add((JsonNode)new JsonObject
             {
                 ["mediaType"] = layer.MediaType,
                 ["digest"] = layer.Digest.ToString(),

@@ -29,7 +29,7 @@ public sealed class SplitCommand : OciCommand
         var parse = context.Parse;
         var size = ArchiveParts.ParseSize(parse.GetRequiredValue(_size));
         var description = ArchiveParts.Split(parse.GetRequiredValue(_archive), size, parse.GetValue(_output));
-        var parts = System.Text.Json.JsonSerializer.Deserialize<ArchivePartsDescription>(File.ReadAllBytes(description))!;
+        var parts = ArchiveParts.ReadDescription(description);
         context.Result(new JsonObject
             {
                 ["description"] = description,

@@ -80,7 +80,7 @@ public sealed class VerifyCommand : OciCommand
             foreach (var (role, digest) in trust.Checked)
             {
                 var problem = trust.Problems.FirstOrDefault(p => p.Digest == digest);
-                signatures.Add(new JsonObject { ["role"] = role, ["digest"] = digest.ToString(), ["verified"] = problem is null, ["code"] = problem?.Code });
+                signatures.Add((JsonNode)new JsonObject { ["role"] = role, ["digest"] = digest.ToString(), ["verified"] = problem is null, ["code"] = problem?.Code });
             }
             problems.AddRange(trust.Problems.Select(p => (p.Code, p.Message)));
         }

@@ -34,7 +34,7 @@ public sealed class ServeAccess
         AccessFile? file;
         try
         {
-            file = JsonSerializer.Deserialize<AccessFile>(File.ReadAllBytes(path), new JsonSerializerOptions { PropertyNameCaseInsensitive = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow });
+            file = JsonSerializer.Deserialize(File.ReadAllBytes(path), AccessFileJsonContext.Default.AccessFile);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
         {
@@ -121,23 +121,28 @@ public sealed class ServeAccess
 
     private static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
 
-    private sealed class AccessFile
+    internal sealed class AccessFile
     {
         public List<UserEntry> Users { get; set; } = [];
         public List<TokenEntry> Tokens { get; set; } = [];
     }
 
-    private sealed class UserEntry
+    internal sealed class UserEntry
     {
         public string? Name { get; set; }
         public string? Password { get; set; }
         public List<string>? Pull { get; set; }
     }
 
-    private sealed class TokenEntry
+    internal sealed class TokenEntry
     {
         public string? Name { get; set; }
         public string? Token { get; set; }
         public List<string>? Pull { get; set; }
     }
 }
+
+/// <summary>Source-generated reader of the access file (no reflection: dotnet-oci is compiled to native code).</summary>
+[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(ServeAccess.AccessFile))]
+internal sealed partial class AccessFileJsonContext : JsonSerializerContext;

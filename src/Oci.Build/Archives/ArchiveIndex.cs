@@ -48,7 +48,7 @@ public sealed record ArchiveIndex
 
     public static string PathFor(string archivePath) => archivePath + Suffix;
 
-    public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this, Options);
+    public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this, ArchiveJsonContext.Default.ArchiveIndex);
 
     public static ArchiveIndex Read(string path)
     {
@@ -56,7 +56,7 @@ public sealed record ArchiveIndex
         {
             var info = new FileInfo(path);
             if (info.Length > 64L << 20) throw new JsonException("larger than 64 MiB");
-            var index = JsonSerializer.Deserialize<ArchiveIndex>(File.ReadAllBytes(path)) ?? throw new JsonException("null");
+            var index = JsonSerializer.Deserialize(File.ReadAllBytes(path), ArchiveJsonContext.Default.ArchiveIndex) ?? throw new JsonException("null");
             if (index.MediaType != CurrentMediaType) throw new JsonException($"mediaType is '{index.MediaType}', not {CurrentMediaType}");
             if (index.Blobs is null || index.Blobs.Any(b => b is null || !Oci.Digest.TryParse(b.Digest, out _) || b.Size < 0 || b.Repositories is null))
                 throw new JsonException("a blob lacks a valid digest, size or repositories");
@@ -124,5 +124,4 @@ public sealed record ArchiveIndex
             ? reference!.Name
             : "";
 
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 }

@@ -96,7 +96,7 @@ public static partial class ArchiveParts
             };
             var descriptionPath = System.IO.Path.Combine(directory, name + DescriptionSuffix);
             written.Add(descriptionPath);
-            File.WriteAllBytes(descriptionPath, JsonSerializer.SerializeToUtf8Bytes(description, new JsonSerializerOptions { WriteIndented = true }));
+            File.WriteAllBytes(descriptionPath, JsonSerializer.SerializeToUtf8Bytes(description, ArchiveJsonContext.Default.ArchivePartsDescription));
             return descriptionPath;
         }
         catch (IOException ex)
@@ -136,13 +136,14 @@ public static partial class ArchiveParts
         return new ArchiveInput(descriptionPath, files, description.Size);
     }
 
-    private static ArchivePartsDescription ReadDescription(string path)
+    /// <summary>Reads and checks a parts description (NAME.parts.json); anything malformed is a coded error.</summary>
+    public static ArchivePartsDescription ReadDescription(string path)
     {
         try
         {
             var info = new FileInfo(path);
             if (info.Length > 1 << 20) throw new JsonException("larger than 1 MiB");
-            var description = JsonSerializer.Deserialize<ArchivePartsDescription>(File.ReadAllBytes(path))
+            var description = JsonSerializer.Deserialize(File.ReadAllBytes(path), ArchiveJsonContext.Default.ArchivePartsDescription)
                 ?? throw new JsonException("null");
             if (description.MediaType != ArchivePartsDescription.CurrentMediaType || description.Parts is not { Count: > 0 } || description.Count != description.Parts.Count
                 || description.Parts.Any(p => p.Name is null || p.Name.Contains('/') || p.Name.Contains('\\') || p.Name is "." or ".." || p.Size < 0)

@@ -40,7 +40,7 @@ public sealed record DeltaRecord
 
     public long ExpectedBytes => Expected.Sum(e => e.Size);
 
-    public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this, Options);
+    public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this, ArchiveJsonContext.Default.DeltaRecord);
 
     public ExpectedBlob? Find(Digest digest) => Expected.FirstOrDefault(e => e.Digest == digest.ToString());
 
@@ -51,7 +51,7 @@ public sealed record DeltaRecord
         if (bytes is null) return null;
         try
         {
-            var record = JsonSerializer.Deserialize<DeltaRecord>(bytes) ?? throw new JsonException("null");
+            var record = JsonSerializer.Deserialize(bytes, ArchiveJsonContext.Default.DeltaRecord) ?? throw new JsonException("null");
             if (record.MediaType != CurrentMediaType) throw new JsonException($"mediaType is '{record.MediaType}', not {CurrentMediaType}");
             if (record.Baseline is null || record.Expected is null
                 || record.Expected.Any(e => e is null || !Oci.Digest.TryParse(e.Digest, out _) || e.Size < 0 || e.MediaType is null || e.Repositories is not { Count: > 0 }))
@@ -65,5 +65,4 @@ public sealed record DeltaRecord
         }
     }
 
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 }

@@ -249,7 +249,7 @@ public static partial class ThickArchiveVerifier
         }
         try
         {
-            var map = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(mapping) ?? [];
+            var map = System.Text.Json.JsonSerializer.Deserialize(mapping, ArchiveJsonContext.Default.DictionaryStringString) ?? [];
             var expected = bundle.AllImages().Select(i => i.Image.Image).ToHashSet(StringComparer.Ordinal);
             if (!map.Keys.ToHashSet(StringComparer.Ordinal).SetEquals(expected))
                 problems.Add(new ArchiveProblem(ErrorCodes.ArchiveMappingMismatch, $"{ThickArchive.MappingFile} does not name exactly the bundle's images."));

@@ -8,16 +8,11 @@ namespace Oci.Build.Bundles;
 /// <summary>bundle.json bytes: written canonical (RFC 8785, as cnab-go does), read as hostile input.</summary>
 public static class BundleJson
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     /// <summary>The canonical bytes of a valid bundle; an invalid one is refused (nothing to write).</summary>
     public static byte[] Serialize(CnabBundle bundle)
     {
         BundleValidator.Validate(bundle);
-        return CanonicalJson.Serialize(bundle, Options);
+        return CanonicalJson.Serialize(bundle, BundleJsonContext.Default.CnabBundle);
     }
 
     public static CnabBundle Deserialize(ReadOnlySpan<byte> json, string what)
@@ -26,7 +21,7 @@ public static class BundleJson
             throw new OciException(ErrorCodes.InvalidBundle, $"The {what} is larger than {OciJson.MaxDocumentSize} bytes: not a bundle.json.");
         try
         {
-            return JsonSerializer.Deserialize<CnabBundle>(json, Options)
+            return JsonSerializer.Deserialize(json, BundleJsonContext.Default.CnabBundle)
                 ?? throw new OciException(ErrorCodes.InvalidBundle, $"The {what} is empty (JSON null).");
         }
         catch (JsonException ex)

@@ -44,8 +44,10 @@ public sealed record CnabBundle
     [JsonPropertyName("requiredExtensions")]
     public IReadOnlyList<string>? RequiredExtensions { get; init; }
 
+    // A setter, not init: the source-generated serializer fills init-only members through the constructor, and
+    // extension data cannot be filled that way.
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Other { get; init; }
+    public Dictionary<string, JsonElement>? Other { get; set; }
 
     /// <summary>Every image of the bundle: invocation images first, then components by name.</summary>
     public IEnumerable<(string Role, CnabImage Image)> AllImages()

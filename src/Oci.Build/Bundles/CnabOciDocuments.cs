@@ -27,6 +27,9 @@ public sealed record CnabOciDocuments(RegistryDocument Config, RegistryDocument 
     public const string KeywordsAnnotation = "io.cnab.keywords";
     public const string ArtifactTypeAnnotation = "org.opencontainers.artifactType";
 
+    /// <summary>Maintainers and keywords become annotation values written as the OCI documents are (relaxed escaping).</summary>
+    private static readonly System.Text.Json.JsonSerializerOptions AnnotationJson = OciJson.For(BundleJsonContext.Default);
+
     /// <param name="canonicalBundle">The bundle.json bytes exactly as written (their digest is the config blob's).</param>
     public static CnabOciDocuments Create(CnabBundle bundle, byte[] canonicalBundle)
     {
@@ -57,9 +60,9 @@ public sealed record CnabOciDocuments(RegistryDocument Config, RegistryDocument 
             [ArtifactTypeAnnotation] = ArtifactType,
         };
         if (bundle.Maintainers is { } maintainers)
-            annotations["org.opencontainers.image.authors"] = JsonSerializer.Serialize(maintainers, OciJson.Options);
+            annotations["org.opencontainers.image.authors"] = JsonSerializer.Serialize(maintainers, AnnotationJson.TypeInfo<IReadOnlyList<CnabMaintainer>>());
         if (bundle.Keywords is { } keywords)
-            annotations[KeywordsAnnotation] = JsonSerializer.Serialize(keywords, OciJson.Options);
+            annotations[KeywordsAnnotation] = JsonSerializer.Serialize(keywords, AnnotationJson.TypeInfo<IReadOnlyList<string>>());
         var index = RegistryDocument.Of(OciJson.Serialize(new ImageIndex { Manifests = manifests, Annotations = annotations }), MediaTypes.OciIndex);
         return new CnabOciDocuments(config, configManifest, index);
     }

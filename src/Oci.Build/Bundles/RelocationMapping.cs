@@ -19,7 +19,7 @@ public static class RelocationMapping
         var extra = map.Keys.Except(bundle.AllImages().Select(i => i.Image.Image)).ToList();
         if (extra.Count > 0)
             throw new OciException(ErrorCodes.InvalidBundle, $"The relocation map names images the bundle does not have: {string.Join(", ", extra)}.");
-        return CanonicalJson.Serialize(map, new JsonSerializerOptions());
+        return CanonicalJson.Serialize(map, BundleJsonContext.Default.DictionaryStringString);
     }
 
     public static void Write(string path, CnabBundle bundle, IReadOnlyList<RelocatedImage> images) =>
@@ -29,7 +29,7 @@ public static class RelocationMapping
     {
         try
         {
-            return JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllBytes(path))
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), BundleJsonContext.Default.DictionaryStringString)
                 ?? throw new OciException(ErrorCodes.InvalidBundle, $"'{path}' is empty (JSON null).");
         }
         catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)

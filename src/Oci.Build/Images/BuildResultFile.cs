@@ -22,16 +22,18 @@ public static class BuildResultFile
 
     public static ImageIndexResult ReadIndex(string path) => Check(path, ReadFile<IndexFile>(path), f => f.Version, f => f.Index);
 
-    private sealed record ImageFile(int Version, ImageResult Image);
+    internal sealed record ImageFile(int Version, ImageResult Image);
 
-    private sealed record IndexFile(int Version, ImageIndexResult Index);
+    internal sealed record IndexFile(int Version, ImageIndexResult Index);
+
+    private static readonly JsonSerializerOptions Json = OciJson.For(ImageJsonContext.Default);
 
     private static void WriteFile<T>(string path, T content)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = $"{full}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(content, OciJson.Options));
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(content, Json.TypeInfo<T>()));
         AtomicFile.ReplaceFile(temp, full);
     }
 
@@ -39,7 +41,7 @@ public static class BuildResultFile
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(File.ReadAllBytes(path), OciJson.Options);
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), Json.TypeInfo<T>());
         }
         catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
         {

@@ -37,7 +37,7 @@ public static class ImageBuilder
         settings = WithGeneratedLabels(settings, baseImage);
         var format = settings.Format;
         var config = ImageConfigEditor.Apply(baseImage.Config, settings, layers);
-        var configBytes = JsonSerializer.SerializeToUtf8Bytes(config, OciJson.Options);
+        var configBytes = OciJson.Serialize(config);
         // Media types first: a format that cannot describe a layer fails before anything is written.
         var plainLayers = baseImage.Layers.Select(l => new Descriptor
         {

@@ -47,8 +47,8 @@ public static class ImageConfigEditor
         config["history"] = history;
         foreach (var layer in layers)
         {
-            diffIds.Add(layer.DiffId.ToString());
-            history.Add(new JsonObject
+            diffIds.Add((JsonNode)JsonValue.Create(layer.DiffId.ToString()));
+            history.Add((JsonNode)new JsonObject
             {
                 ["created"] = created,
                 ["created_by"] = $"Oci.Build: {layer.Name} layer",

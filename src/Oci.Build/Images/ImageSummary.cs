@@ -46,13 +46,13 @@ public static class ImageSummary
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = $"{full}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(summary, summary.GetType(), Options));
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(summary, Options.GetTypeInfo(summary.GetType())));
         AtomicFile.ReplaceFile(temp, full);
     }
 
-    private static readonly JsonSerializerOptions Options = new(OciJson.Options) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Options = OciJson.For(ImageJsonContext.Default, indented: true);
 
-    private sealed record Summary(
+    internal sealed record Summary(
         [property: JsonPropertyName("name")] string Name,
         [property: JsonPropertyName("references")] IReadOnlyList<string> References,
         [property: JsonPropertyName("tags")] IReadOnlyList<string> Tags,
@@ -67,7 +67,7 @@ public static class ImageSummary
         [property: JsonPropertyName("plaintextManifestDigest")] string? PlaintextManifestDigest);
 
     /// <summary>A multi-platform image: <c>manifestDigest</c> is the index's (what every tag names); each platform lists its own image.</summary>
-    private sealed record IndexSummary(
+    internal sealed record IndexSummary(
         [property: JsonPropertyName("name")] string Name,
         [property: JsonPropertyName("references")] IReadOnlyList<string> References,
         [property: JsonPropertyName("tags")] IReadOnlyList<string> Tags,
@@ -78,7 +78,7 @@ public static class ImageSummary
         [property: JsonPropertyName("archivePath")] string? ArchivePath,
         [property: JsonPropertyName("platforms")] IReadOnlyList<PlatformSummary> Platforms);
 
-    private sealed record PlatformSummary(
+    internal sealed record PlatformSummary(
         [property: JsonPropertyName("platform")] string Platform,
         [property: JsonPropertyName("manifestDigest")] string ManifestDigest,
         [property: JsonPropertyName("manifestSize")] long ManifestSize,
@@ -88,7 +88,7 @@ public static class ImageSummary
         [property: JsonPropertyName("layers")] IReadOnlyList<SummaryLayer> Layers,
         [property: JsonPropertyName("plaintextManifestDigest")] string? PlaintextManifestDigest);
 
-    private sealed record SummaryLayer(
+    internal sealed record SummaryLayer(
         [property: JsonPropertyName("name")] string Name,
         [property: JsonPropertyName("mediaType")] string MediaType,
         [property: JsonPropertyName("digest")] string Digest,

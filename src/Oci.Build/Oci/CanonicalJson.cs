@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Oci.Build.Oci;
 
@@ -50,9 +51,9 @@ public static class CanonicalJson
     }
 
     /// <summary>Serializes <paramref name="value"/> with System.Text.Json (for its names and shape), then canonicalizes.</summary>
-    public static byte[] Serialize<T>(T value, JsonSerializerOptions options)
+    public static byte[] Serialize<T>(T value, JsonTypeInfo<T> typeInfo)
     {
-        using var document = JsonSerializer.SerializeToDocument(value, options);
+        using var document = JsonSerializer.SerializeToDocument(value, typeInfo);
         return Canonicalize(document.RootElement);
     }
 

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 namespace Oci.Build.Oci;
 
 /// <summary>A content digest such as <c>sha256:3b4c…</c>. Only sha256 is produced; sha512 is accepted when reading.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(DigestJsonConverter))]
 public readonly partial record struct Digest(string Algorithm, string Hex)
 {
     public override string ToString() => $"{Algorithm}:{Hex}";

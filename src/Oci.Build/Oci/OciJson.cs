@@ -1,6 +1,8 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Oci.Build.Oci;
 
@@ -19,11 +21,23 @@ public static class OciJson
         // Go escapes <, > and & in JSON; the relaxed encoder keeps other characters readable. Either is valid JSON;
         // what matters is that we always produce the same bytes.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new DigestJsonConverter() },
         WriteIndented = false,
+        // Source-generated metadata, no reflection: dotnet-oci is compiled to native code, and the build's tasks start
+        // sooner without reflection-built serializers.
+        TypeInfoResolver = OciJsonContext.Default,
     };
 
-    public static byte[] Serialize<T>(T document) => JsonSerializer.SerializeToUtf8Bytes(document, Options);
+    public static byte[] Serialize<T>(T document) => JsonSerializer.SerializeToUtf8Bytes(document, Options.TypeInfo<T>());
+
+    /// <summary>
+    /// These options with the metadata of another concept's documents (each folder declares a source-generated context
+    /// for its own): the same escaping and null handling, so their bytes stay what they were.
+    /// </summary>
+    public static JsonSerializerOptions For(IJsonTypeInfoResolver context, bool indented = false) =>
+        new(Options) { TypeInfoResolver = context, WriteIndented = indented };
+
+    /// <summary>The metadata of <typeparamref name="T"/> in <paramref name="options"/> (the typed, reflection-free overloads take it).</summary>
+    public static JsonTypeInfo<T> TypeInfo<T>(this JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
 
     public static T Deserialize<T>(ReadOnlySpan<byte> json, string what)
     {
@@ -31,7 +45,7 @@ public static class OciJson
         {
             if (json.Length > MaxDocumentSize)
                 throw new OciException(ErrorCodes.InvalidDocument, $"The {what} is larger than {MaxDocumentSize} bytes; refusing it.");
-            var document = JsonSerializer.Deserialize<T>(json, Options)
+            var document = JsonSerializer.Deserialize(json, Options.TypeInfo<T>())
                 ?? throw new OciException(ErrorCodes.InvalidDocument, $"The {what} is empty (JSON null).");
             // Documents from outside become typed values only through the checks of OciDocuments.
             return document switch
@@ -62,8 +76,19 @@ public sealed class DigestJsonConverter : JsonConverter<Digest>
 /// <summary>Writes string maps with keys in ordinal order so annotations and labels serialize the same way every time.</summary>
 public sealed class SortedStringMapConverter : JsonConverter<IReadOnlyDictionary<string, string>>
 {
-    public override IReadOnlyDictionary<string, string>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        JsonSerializer.Deserialize<Dictionary<string, string>>(ref reader, options);
+    public override IReadOnlyDictionary<string, string>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("An object of strings was expected.");
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var key = reader.GetString()!;
+            if (!reader.Read() || reader.TokenType != JsonTokenType.String) throw new JsonException($"The value of '{key}' must be a string.");
+            // The last of duplicate keys wins, as it did with the serializer's own dictionary reader.
+            map[key] = reader.GetString()!;
+        }
+        return map;
+    }
 
     public override void Write(Utf8JsonWriter writer, IReadOnlyDictionary<string, string> value, JsonSerializerOptions options)
     {
@@ -73,3 +98,16 @@ public sealed class SortedStringMapConverter : JsonConverter<IReadOnlyDictionary
         writer.WriteEndObject();
     }
 }
+
+/// <summary>
+/// The OCI documents and the small values written with <see cref="OciJson.Options"/>. Other concepts' files (caches, build
+/// results, archive indexes) declare their own contexts beside their types.
+/// </summary>
+[JsonSerializable(typeof(ImageManifest))]
+[JsonSerializable(typeof(ImageIndex))]
+[JsonSerializable(typeof(Descriptor))]
+[JsonSerializable(typeof(JsonObject))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(IReadOnlyList<string>))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class OciJsonContext : JsonSerializerContext;

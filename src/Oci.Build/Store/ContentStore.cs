@@ -84,7 +84,7 @@ public sealed class ContentStore(string root)
         if (!File.Exists(path)) return null;
         try
         {
-            var descriptor = JsonSerializer.Deserialize<Descriptor>(File.ReadAllBytes(path), OciJson.Options);
+            var descriptor = JsonSerializer.Deserialize(File.ReadAllBytes(path), EntryJson.TypeInfo<Descriptor>());
             // An entry is only as good as its blob: a missing or truncated ciphertext is a miss.
             return descriptor is not null && Has(descriptor.Digest, descriptor.Size) ? descriptor : null;
         }
@@ -138,7 +138,7 @@ public sealed class ContentStore(string root)
         if (!File.Exists(path)) return null;
         try
         {
-            var layer = JsonSerializer.Deserialize<CachedLayer>(File.ReadAllBytes(path), OciJson.Options);
+            var layer = JsonSerializer.Deserialize(File.ReadAllBytes(path), EntryJson.TypeInfo<CachedLayer>());
             // A cache entry is only as good as its blob: a missing or truncated blob makes it a miss.
             return layer is not null && Has(layer.Digest, layer.Size) ? layer : null;
         }
@@ -148,11 +148,13 @@ public sealed class ContentStore(string root)
         }
     }
 
+    private static readonly JsonSerializerOptions EntryJson = OciJson.For(StoreJsonContext.Default);
+
     private static void WriteEntry<T>(string path, T entry)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(entry, OciJson.Options));
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(entry, EntryJson.TypeInfo<T>()));
         File.Move(temp, path, overwrite: true);
     }
 }

@@ -38,7 +38,8 @@ public sealed partial class ReleaseBundleTests
         ["OCI_BUILD_CACHE"] = Path.Combine(work, "cache"),
     };
 
-    private static string Cli => Path.Combine(AppContext.BaseDirectory, "Oci.Build.Cli");
+    /// <summary>dotnet-oci as installed from the archive, as the site runs it (natively compiled here).</summary>
+    private string Cli => release.InstalledTool;
 
     [Fact]
     public void Publishing_with_ContainerThickArchive_writes_a_byte_identical_verified_archive_of_every_image_of_the_bundle()
@@ -210,24 +211,16 @@ public sealed partial class ReleaseBundleTests
     {
         using var work = new TempDirectory("tool-install");
         var archive = PublishedRelease.ThickArchivePath(release.First);
-        // What the site does (docs/air-gap.md): take tools/ and the checksums out of the archive with tar, check the
-        // package with sha256sum, then install from that folder alone. No other package source: the nuget.config in the
-        // working folder clears every source (the machine's and the user's), and an empty package folder means nothing
-        // comes from a cache either.
-        ProcessRunner.Run("tar", ["-xf", archive, "./tools", "./checksums.sha256"], work.Path).EnsureSuccess("tar -x tools");
-        var packages = Directory.GetFiles(work.Combine("tools"));
-        // The tool as .NET 10 packs it per platform: the pointer package, linux-x64 (ahead-of-time compiled), any other.
+        var tool = PublishedRelease.InstallToolFromArchive(archive, work.Path);
+        // The tool as .NET 10 packs it per platform: the pointer package, linux-x64 (native), any other (portable).
         Assert.Equal(["Oci.Build.Cli.1.0.0.nupkg", "Oci.Build.Cli.any.1.0.0.nupkg", "Oci.Build.Cli.linux-x64.1.0.0.nupkg"],
-            packages.Select(Path.GetFileName).Order(StringComparer.Ordinal));
-        ProcessRunner.Run("sh", ["-c", "grep ' ./tools/' checksums.sha256 | sha256sum -c"], work.Path).EnsureSuccess("sha256sum -c of the tool package");
-        File.WriteAllText(work.Combine("nuget.config"), "<configuration><packageSources><clear /></packageSources></configuration>");
-        var offline = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = work.Combine("packages"), ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
-        ProcessRunner.Run("dotnet", ["tool", "install", "--tool-path", work.Combine("bin"), "--add-source", work.Combine("tools"), "Oci.Build.Cli", "--version", "1.0.0"], work.Path, offline)
-            .EnsureSuccess("dotnet tool install from the archive's tools/");
+            Directory.GetFiles(work.Combine("tools")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
 
-        // This machine is linux-x64: dotnet picked that package.
-        Assert.Contains("oci.build.cli.linux-x64", new FileInfo(work.Combine("bin", "dotnet-oci")).ResolveLinkTarget(returnFinalTarget: true)!.FullName);
-        var verify = ProcessRunner.Run(work.Combine("bin", "dotnet-oci"), ["verify", archive], work.Path, offline);
+        // This machine is linux-x64: dotnet picked that package, a native program with no assemblies beside it.
+        var program = new FileInfo(tool).ResolveLinkTarget(returnFinalTarget: true)!.FullName;
+        Assert.Contains("oci.build.cli.linux-x64", program);
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(program)!, "*.dll"));
+        var verify = ProcessRunner.Run(tool, ["verify", archive], work.Path, PublishedRelease.OfflineEnvironment(work.Path));
         Assert.True(verify.ExitCode == 0, verify.StandardError);
         Assert.Contains($"verified {archive}: 3 images", verify.StandardOutput);
     }

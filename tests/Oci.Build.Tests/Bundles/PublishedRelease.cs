@@ -60,10 +60,41 @@ public sealed class PublishedRelease : IDisposable
 
     public JsonDocument Bundle() => JsonDocument.Parse(File.ReadAllBytes(BundlePath(First)));
 
+    private readonly TempDirectory _site = new("release-site-tool");
+    private string? _installedTool;
+
+    /// <summary>
+    /// dotnet-oci as the site runs it: installed once, offline, from the first archive's tools/ (on this machine dotnet
+    /// picks the natively compiled linux-x64 package). The import tests run this program, not the build's own CLI.
+    /// </summary>
+    public string InstalledTool => _installedTool ??= InstallToolFromArchive(ThickArchivePath(First), _site.Path);
+
+    /// <summary>
+    /// What a site does (docs/air-gap.md): takes tools/ and the checksums out of the archive with tar, checks the packages
+    /// with sha256sum, then installs from that folder alone. No other package source: the nuget.config in the folder clears
+    /// every source (the machine's and the user's), and an empty package folder means nothing comes from a cache either.
+    /// Returns the installed dotnet-oci.
+    /// </summary>
+    public static string InstallToolFromArchive(string archive, string work)
+    {
+        ProcessRunner.Run("tar", ["-xf", archive, "./tools", "./checksums.sha256"], work).EnsureSuccess("tar -x tools");
+        ProcessRunner.Run("sh", ["-c", "grep ' ./tools/' checksums.sha256 | sha256sum -c"], work).EnsureSuccess("sha256sum -c of the tool packages");
+        File.WriteAllText(Path.Combine(work, "nuget.config"), "<configuration><packageSources><clear /></packageSources></configuration>");
+        ProcessRunner.Run("dotnet", ["tool", "install", "--tool-path", Path.Combine(work, "bin"), "--add-source", Path.Combine(work, "tools"), "Oci.Build.Cli", "--version", "1.0.0"],
+                work, OfflineEnvironment(work))
+            .EnsureSuccess("dotnet tool install from the archive's tools/");
+        return Path.Combine(work, "bin", "dotnet-oci");
+    }
+
+    /// <summary>No NuGet cache of the machine's: packages land in the work folder.</summary>
+    public static Dictionary<string, string?> OfflineEnvironment(string work) =>
+        new() { ["NUGET_PACKAGES"] = Path.Combine(work, "packages"), ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
+
     public void Dispose()
     {
         First.Dispose();
         Second.Dispose();
         _keys.Dispose();
+        _site.Dispose();
     }
 }

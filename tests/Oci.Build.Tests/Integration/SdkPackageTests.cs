@@ -34,8 +34,8 @@ public sealed class SdkPackageTests
             entry.ExtractToFile(temp.Combine("tool.nupkg"));
             var tool = ToolPackage.Read(temp.Combine("tool.nupkg"));
             Assert.Equal(("Oci.Build.Cli", version), (tool.Id, tool.Version));
-            // The tool per platform beside its pointer package: linux-x64 compiled ahead of time, any other portable IL.
-            foreach (var (rid, readyToRun) in new[] { ("linux-x64", true), ("any", false) })
+            // The tool per platform beside its pointer package: linux-x64 compiled to native code, any other portable IL.
+            foreach (var rid in new[] { "linux-x64", "any" })
             {
                 var ridEntry = sdkPackage.GetEntry($"tool/Oci.Build.Cli.{rid}.{version}.nupkg");
                 Assert.NotNull(ridEntry);
@@ -43,7 +43,18 @@ public sealed class SdkPackageTests
                 var ridTool = ToolPackage.Read(temp.Combine($"tool-{rid}.nupkg"));
                 Assert.Equal(($"Oci.Build.Cli.{rid}", version), (ridTool.Id, ridTool.Version));
                 using var ridPackage = ZipFile.OpenRead(temp.Combine($"tool-{rid}.nupkg"));
-                Assert.Equal(readyToRun, IsReadyToRun(ridPackage, $"tools/net10.0/{rid}/Oci.Build.dll"));
+                if (rid == "linux-x64")
+                {
+                    // One ELF program (Native AOT), without assemblies, symbols or the engine's .pdb.
+                    Assert.Equal(["DotnetToolSettings.xml", "Oci.Build.Cli"],
+                        ridPackage.Entries.Where(e => e.FullName.StartsWith("tools/", StringComparison.Ordinal)).Select(e => e.Name).Order(StringComparer.Ordinal));
+                    using var program = ridPackage.GetEntry("tools/any/linux-x64/Oci.Build.Cli")!.Open();
+                    var magic = new byte[4];
+                    program.ReadExactly(magic);
+                    Assert.Equal(new byte[] { 0x7F, (byte)'E', (byte)'L', (byte)'F' }, magic);
+                }
+                else
+                    Assert.False(IsReadyToRun(ridPackage, $"tools/net10.0/{rid}/Oci.Build.dll"));
             }
             // The portable tasks, and the same tasks compiled ahead of time for linux-x64 in a folder of their own.
             foreach (var assembly in new[] { "Oci.Build.dll", "Oci.Build.Tasks.dll" })

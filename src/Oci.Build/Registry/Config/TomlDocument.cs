@@ -1,6 +1,7 @@
 using Oci.Build.Oci;
 using Tomlyn;
 using Tomlyn.Model;
+using Tomlyn.Serialization;
 
 namespace Oci.Build.Registry.Config;
 
@@ -11,7 +12,7 @@ internal static class TomlDocument
     {
         try
         {
-            return TomlSerializer.Deserialize<TomlTable>(text) ?? new TomlTable();
+            return TomlSerializer.Deserialize(text, TomlTableContext.Default.TomlTable) ?? new TomlTable();
         }
         catch (TomlException ex)
         {
@@ -62,3 +63,7 @@ internal static class TomlDocument
         };
     }
 }
+
+/// <summary>Tomlyn's source-generated reader of its own table model: no reflection (dotnet-oci is compiled to native code).</summary>
+[TomlSerializable(typeof(TomlTable))]
+internal sealed partial class TomlTableContext : TomlSerializerContext;

@@ -153,7 +153,7 @@ public sealed class DelegationResolver(DelegationOptions options, IBuildLog log)
         if (path is null || !File.Exists(path)) return null;
         try
         {
-            return JsonSerializer.Deserialize<CacheEntry>(File.ReadAllBytes(path));
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), DelegationJsonContext.Default.CacheEntry);
         }
         catch (Exception ex) when (ex is JsonException or IOException)
         {
@@ -167,13 +167,13 @@ public sealed class DelegationResolver(DelegationOptions options, IBuildLog log)
         if (path is null) return;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(entry));
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(entry, DelegationJsonContext.Default.CacheEntry));
         File.Move(temp, path, overwrite: true);
     }
 
     private sealed record FetchResult(bool Found, byte[] Body, TimeSpan? MaxAge);
 
-    private sealed record CacheEntry(bool Found, byte[] Body, DateTimeOffset Fetched, TimeSpan MaxAge)
+    internal sealed record CacheEntry(bool Found, byte[] Body, DateTimeOffset Fetched, TimeSpan MaxAge)
     {
         public bool Fresh => DateTimeOffset.UtcNow < Fetched + MaxAge;
     }

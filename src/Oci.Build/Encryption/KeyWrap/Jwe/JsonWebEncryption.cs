@@ -85,7 +85,7 @@ public static class JsonWebEncryption
     };
 
     private static string ToJson(SortedDictionary<string, JsonNode?> header) =>
-        "{" + string.Join(",", header.Select(p => $"{JsonSerializer.Serialize(p.Key)}:{p.Value?.ToJsonString() ?? "null"}")) + "}";
+        "{" + string.Join(",", header.Select(p => $"{JsonSerializer.Serialize(p.Key, Oci.OciJsonContext.Default.String)}:{p.Value?.ToJsonString() ?? "null"}")) + "}";
 
     /// <summary>
     /// Decrypts a JWE in JSON (flattened or general, with or without go-jose's top-level <c>encrypted_key</c>) or compact

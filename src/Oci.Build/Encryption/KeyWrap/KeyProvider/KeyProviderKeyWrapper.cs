@@ -93,7 +93,7 @@ public sealed class KeyProviderKeyWrapper : IKeyWrapper
     /// <summary>Go's map[string][][]byte: sorted names, each a list of standard base64 values; "Enabled" when no parameters were given.</summary>
     private static string ParametersJson(IEnumerable<(string Name, string? Parameters)> providers) =>
         "{" + string.Join(",", providers.GroupBy(p => p.Name).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
-            $"{JsonSerializer.Serialize(g.Key)}:[{string.Join(",", g.Select(p => $"\"{Base64.Encode(Encoding.UTF8.GetBytes(p.Parameters ?? "Enabled"))}\""))}]")) + "}";
+            $"{JsonSerializer.Serialize(g.Key, Oci.OciJsonContext.Default.String)}:[{string.Join(",", g.Select(p => $"\"{Base64.Encode(Encoding.UTF8.GetBytes(p.Parameters ?? "Enabled"))}\""))}]")) + "}";
 
     private static void CheckRunnable(KeyProviderCommand command, string what)
     {
