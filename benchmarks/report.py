@@ -149,7 +149,7 @@ What is measured:
   image step = `BuildOciImage`, which encrypts the layers as it builds them; cold (empty cache) and a one-line change
   with a warm cache.
 - transfers: the HelloOci layout pushed with `dotnet oci copy` (the tool packages the SDK package carries, installed
-  with `dotnet tool install`, which picks the linux-x64 one, compiled ahead of time) and with `skopeo copy`, each to an empty `docker-registry`, then copied back into an
+  with `dotnet tool install`, which picks the linux-x64 one, a native program (Native AOT)) and with `skopeo copy`, each to an empty `docker-registry`, then copied back into an
   empty layout (both keep the manifest digest; the script checks). `dotnet oci copy` also carries the image's SBOM
   referrer. "curl": the same blobs sent (fetched) one after another with curl, no manifests, for scale.
 - release archive: `benchmarks/air-gap.sh`: `dotnet oci export` of the samples/AirGapRelease bundle and `import` into

@@ -55,7 +55,7 @@ dotnet pack "$work/pack-src/src/Oci.Build.Sdk" -c Release -o "$work/feed" -p:Ver
 
 # dotnet-oci as users get it: the tool package the SDK package carries, installed from a folder.
 mkdir -p "$work/tool-feed"
-# The tool is packed per platform (pointer, linux-x64 ahead-of-time compiled, any): all of tool/ goes into the feed.
+# The tool is packed per platform (pointer, linux-x64 native (Native AOT), any): all of tool/ goes into the feed.
 python3 -c "
 import os, sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])

@@ -16,7 +16,8 @@ public sealed record ArchiveIndexBlob
     /// <summary>The original repositories (<c>HOST/PATH</c>, as bundle.json names them) whose images reference the blob.</summary>
     [JsonPropertyName("repositories")] public required IReadOnlyList<string> Repositories { get; init; }
     /// <summary>False for a blob a delta archive does not carry: the site has it from the baseline.</summary>
-    [JsonPropertyName("carried")] public bool Carried { get; init; } = true;
+    // set, not init: a document that leaves the member out keeps this default (see OciJson).
+    [JsonPropertyName("carried")] public bool Carried { get; set; } = true;
 }
 
 /// <summary>The bundle an archive carries, by name and version.</summary>
@@ -37,7 +38,8 @@ public sealed record ArchiveIndex
     public const string CurrentMediaType = "application/vnd.oci-build.archive-index.v1+json";
     public const string Suffix = ".index.json";
 
-    [JsonPropertyName("mediaType")] public string MediaType { get; init; } = CurrentMediaType;
+    // set, not init: a document that leaves the member out keeps this default (see OciJson).
+    [JsonPropertyName("mediaType")] public string MediaType { get; set; } = CurrentMediaType;
     [JsonPropertyName("archive")] public required string Archive { get; init; }
     [JsonPropertyName("sha256")] public required string Sha256 { get; init; }
     [JsonPropertyName("size")] public long Size { get; init; }

@@ -22,7 +22,8 @@ public sealed record ArchivePartsDescription
 {
     public const string CurrentMediaType = "application/vnd.oci-build.archive-parts.v1+json";
 
-    [JsonPropertyName("mediaType")] public string MediaType { get; init; } = CurrentMediaType;
+    // set, not init: a document that leaves the member out keeps this default (see OciJson).
+    [JsonPropertyName("mediaType")] public string MediaType { get; set; } = CurrentMediaType;
     [JsonPropertyName("archive")] public required string Archive { get; init; }
     [JsonPropertyName("size")] public long Size { get; init; }
     [JsonPropertyName("sha256")] public required string Sha256 { get; init; }

@@ -19,7 +19,8 @@ public sealed record ExpectedBlob
 public sealed record DeltaBaseline
 {
     /// <summary>The baseline archive's file name (empty when the baseline was a checksum file).</summary>
-    [JsonPropertyName("archive")] public string Archive { get; init; } = "";
+    // set, not init: a document that leaves the member out keeps this default (see OciJson).
+    [JsonPropertyName("archive")] public string Archive { get; set; } = "";
     [JsonPropertyName("sha256")] public string? Sha256 { get; init; }
     [JsonPropertyName("bundle")] public ArchiveBundleName? Bundle { get; init; }
 }
@@ -34,7 +35,8 @@ public sealed record DeltaRecord
 {
     public const string CurrentMediaType = "application/vnd.oci-build.archive-delta.v1+json";
 
-    [JsonPropertyName("mediaType")] public string MediaType { get; init; } = CurrentMediaType;
+    // set, not init: a document that leaves the member out keeps this default (see OciJson).
+    [JsonPropertyName("mediaType")] public string MediaType { get; set; } = CurrentMediaType;
     [JsonPropertyName("baseline")] public required DeltaBaseline Baseline { get; init; }
     [JsonPropertyName("expected")] public required IReadOnlyList<ExpectedBlob> Expected { get; init; }
 

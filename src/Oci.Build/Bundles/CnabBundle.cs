@@ -13,8 +13,9 @@ public sealed record CnabBundle
     /// <summary>What cnab-go writes today; Porter accepts 1.0.0 to 1.2.0.</summary>
     public const string CurrentSchemaVersion = "1.2.0";
 
+    // set, not init: a document that leaves the member out keeps this default (see OciJson).
     [JsonPropertyName("schemaVersion")]
-    public string SchemaVersion { get; init; } = CurrentSchemaVersion;
+    public string SchemaVersion { get; set; } = CurrentSchemaVersion;
 
     [JsonPropertyName("name")]
     public required string Name { get; init; }
@@ -64,8 +65,9 @@ public sealed record CnabBundle
 /// </summary>
 public sealed record CnabImage
 {
+    // set, not init: a document that leaves the member out keeps this default (see OciJson).
     [JsonPropertyName("imageType")]
-    public string ImageType { get; init; } = "oci";
+    public string ImageType { get; set; } = "oci";
 
     /// <summary>A digest reference: <c>[registry/]repository[:tag]@sha256:...</c>.</summary>
     [JsonPropertyName("image")]
@@ -85,8 +87,9 @@ public sealed record CnabImage
     [JsonPropertyName("labels")]
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
 
+    // set, not init: a document that leaves the member out keeps this default (see OciJson).
     [JsonPropertyName("description")]
-    public string Description { get; init; } = "";
+    public string Description { get; set; } = "";
 }
 
 public sealed record CnabMaintainer

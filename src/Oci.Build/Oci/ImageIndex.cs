@@ -5,11 +5,13 @@ namespace Oci.Build.Oci;
 /// <summary>An OCI image index (also the shape of a layout's index.json and of a Docker manifest list).</summary>
 public sealed record ImageIndex
 {
+    // set, not init: a document that leaves the member out keeps this default (see OciJson).
     [JsonPropertyName("schemaVersion"), JsonPropertyOrder(0)]
-    public int SchemaVersion { get; init; } = 2;
+    public int SchemaVersion { get; set; } = 2;
 
+    // set, not init: a document that leaves the member out keeps this default (see OciJson).
     [JsonPropertyName("mediaType"), JsonPropertyOrder(1)]
-    public string? MediaType { get; init; } = MediaTypes.OciIndex;
+    public string? MediaType { get; set; } = MediaTypes.OciIndex;
 
     [JsonPropertyName("artifactType"), JsonPropertyOrder(2)]
     public string? ArtifactType { get; init; }

@@ -5,11 +5,13 @@ namespace Oci.Build.Oci;
 /// <summary>An OCI image manifest. Docker v2 schema 2 manifests read into the same shape.</summary>
 public sealed record ImageManifest
 {
+    // set, not init: a document that leaves the member out keeps this default (see OciJson).
     [JsonPropertyName("schemaVersion"), JsonPropertyOrder(0)]
-    public int SchemaVersion { get; init; } = 2;
+    public int SchemaVersion { get; set; } = 2;
 
+    // set, not init: a document that leaves the member out keeps this default (see OciJson).
     [JsonPropertyName("mediaType"), JsonPropertyOrder(1)]
-    public string? MediaType { get; init; } = MediaTypes.OciManifest;
+    public string? MediaType { get; set; } = MediaTypes.OciManifest;
 
     [JsonPropertyName("artifactType"), JsonPropertyOrder(2)]
     public string? ArtifactType { get; init; }

@@ -7,7 +7,10 @@ using System.Text.Json.Serialization.Metadata;
 namespace Oci.Build.Oci;
 
 /// <summary>
-/// The one way this product turns OCI documents into bytes and back. Output is compact, properties in declaration order,
+/// The one way this product turns OCI documents into bytes and back. Metadata is source-generated (no reflection). One
+/// consequence for every document type: the generated reader passes init-only members to the constructor, a member the
+/// JSON leaves out as null or zero, so a member with a default value (schemaVersion 2, a media type) is declared with
+/// <c>set</c>, which the reader calls only for members present. Output is compact, properties in declaration order,
 /// maps sorted by key (as Go's encoding/json does), so the same document always gives the same digest.
 /// </summary>
 public static class OciJson
