@@ -225,6 +225,25 @@ public sealed partial class ReleaseBundleTests
         Assert.Contains($"verified {archive}: 3 images", verify.StandardOutput);
     }
 
+    [Fact]
+    public void The_tool_installed_from_the_archive_serves_it_and_skopeo_reads_every_image_of_the_bundle_at_its_digest()
+    {
+        // serve runs Kestrel: in the native program that is the code the analyzers and the trimmer had to keep working.
+        using var server = Serve.ServeProcess.Of(Cli, PublishedRelease.ThickArchivePath(release.First));
+        using var bundle = release.Bundle();
+        var images = bundle.RootElement.GetProperty("images").EnumerateObject().Select(p => p.Value).Concat(bundle.RootElement.GetProperty("invocationImages").EnumerateArray()).ToList();
+        Assert.Equal(3, images.Count);
+        foreach (var image in images)
+        {
+            // Served under its original repository, without the registry's name.
+            var original = ImageReference.Parse(image.GetProperty("image").GetString()!);
+            var contentDigest = image.GetProperty("contentDigest").GetString()!;
+            var raw = ProcessRunner.Run("skopeo", "inspect", "--raw", "--tls-verify=false", $"docker://{server.Host}/{original.Repository}@{contentDigest}")
+                .EnsureSuccess("skopeo inspect --raw").StandardOutput;
+            Assert.Equal(contentDigest, Digest.Of(System.Text.Encoding.UTF8.GetBytes(raw.TrimEnd('\n'))).ToString());
+        }
+    }
+
     /// <summary>REPOSITORY@DIGEST of a blob upload's closing PUT (existence is per repository: a blob shared by two images is sent to each).</summary>
     private static string BlobDigestOf(string target)
     {

@@ -15,10 +15,17 @@ public sealed partial class ServeProcess : IDisposable
     private readonly StringBuilder _error = new();
     private readonly TaskCompletionSource<string> _address = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ServeProcess(params string[] arguments)
+    public ServeProcess(params string[] arguments) : this("dotnet", [Path.Combine(AppContext.BaseDirectory, "Oci.Build.Cli.dll")], arguments)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = AppContext.BaseDirectory };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Oci.Build.Cli.dll"));
+    }
+
+    /// <summary>`serve` run by <paramref name="program"/>, an installed dotnet-oci, instead of the build's own CLI.</summary>
+    public static ServeProcess Of(string program, params string[] arguments) => new(program, [], arguments);
+
+    private ServeProcess(string program, string[] programArguments, string[] arguments)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = AppContext.BaseDirectory };
+        foreach (var argument in programArguments) info.ArgumentList.Add(argument);
         info.ArgumentList.Add("serve");
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         info.ArgumentList.Add("--listen");
