@@ -25,8 +25,8 @@ public static class OciJson
         // what matters is that we always produce the same bytes.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         WriteIndented = false,
-        // Source-generated metadata, no reflection: dotnet-oci is compiled to native code, and the build's tasks start
-        // sooner without reflection-built serializers.
+        // Source-generated metadata, no reflection: dotnet-oci is compiled to native code, and the build's tasks no
+        // longer build serializers by reflection at first use.
         TypeInfoResolver = OciJsonContext.Default,
     };
 
