@@ -54,8 +54,12 @@ public static class ProcessRunner
         whileRunning?.Invoke(process);
         if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
         {
+            // What it was doing when it was stopped: the processes under it, and the end of what it wrote.
+            var tree = Run("ps", ["-o", "pid,ppid,stat,etime,args", "--forest", "-g", process.Id.ToString()]).StandardOutput;
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', arguments)} did not finish in time.");
+            process.WaitForExit();
+            string Tail(StringBuilder text) { lock (text) return string.Join('\n', text.ToString().Split('\n').TakeLast(40)); }
+            throw new TimeoutException($"{fileName} {string.Join(' ', arguments)} did not finish in time.\nprocesses:\n{tree}\nstdout (end):\n{Tail(stdout)}\nstderr (end):\n{Tail(stderr)}");
         }
         process.WaitForExit();
         return new ProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString());
