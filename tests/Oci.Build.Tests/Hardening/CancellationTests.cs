@@ -17,7 +17,10 @@ public sealed class CancellationTests
     {
         using var temp = new TempDirectory("cancel");
         using var registry = new RegistryServer();
-        using var proxy = new FaultProxy(registry.Host) { Rule = r => r.Method == "POST" && r.Path.Contains("/blobs/uploads/") ? new Fault.Hang() : null };
+        // Only this build's repository hangs, and only its hang counts below: the proxy's port is a free port of the
+        // machine, and a request meant for an earlier server on it must not press Ctrl+C before this push began.
+        const string uploads = "/v2/x/cancel/blobs/uploads/";
+        using var proxy = new FaultProxy(registry.Host) { Rule = r => r.Method == "POST" && r.Path.StartsWith(uploads, StringComparison.Ordinal) ? new Fault.Hang() : null };
         var layout = temp.Combine("layout");
         TestImages.Base(temp.Path, layout, temp.Combine("cache"), 64 * 1024, tag: "1.0");
         using var sample = new SampleProject();
@@ -30,7 +33,8 @@ public sealed class CancellationTests
             {
                 // Wait (bounded) until the push is stuck on the upload nobody answers, then press Ctrl+C.
                 var deadline = DateTime.UtcNow.AddMinutes(3);
-                while (!proxy.Exchanges.Any(e => e.Contains("no answer", StringComparison.Ordinal)) && !process.HasExited && DateTime.UtcNow < deadline)
+                while (!proxy.Exchanges.Any(e => e.StartsWith($"POST {uploads}", StringComparison.Ordinal) && e.Contains("no answer", StringComparison.Ordinal))
+                       && !process.HasExited && DateTime.UtcNow < deadline)
                     Thread.Sleep(100);
                 Assert.False(process.HasExited, "the push ended before it reached the upload that hangs");
                 interruptedAt.Restart();

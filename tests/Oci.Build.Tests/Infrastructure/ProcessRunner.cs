@@ -55,7 +55,7 @@ public static class ProcessRunner
         if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
         {
             // What it was doing when it was stopped: the processes under it, and the end of what it wrote.
-            var tree = Run("ps", ["-o", "pid,ppid,stat,etime,args", "--forest", "-g", process.Id.ToString()]).StandardOutput;
+            var tree = ProcessTree(process.Id);
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
             string Tail(StringBuilder text) { lock (text) return string.Join('\n', text.ToString().Split('\n').TakeLast(40)); }
@@ -66,4 +66,15 @@ public static class ProcessRunner
     }
 
     public static ProcessResult Run(string fileName, params string[] arguments) => Run(fileName, (IEnumerable<string>)arguments);
+
+    /// <summary>The ps lines of a process and every process under it.</summary>
+    private static string ProcessTree(int root)
+    {
+        var lines = Run("ps", "-eo", "pid,ppid,stat,etime,args").StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(l => (Fields: l.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries), Line: l)).Where(p => p.Fields.Length >= 2).ToList();
+        var tree = new HashSet<string> { root.ToString() };
+        for (var grown = true; grown;)
+            grown = lines.Where(p => tree.Contains(p.Fields[1])).Aggregate(false, (any, p) => tree.Add(p.Fields[0]) | any);
+        return string.Join('\n', lines.Where(p => tree.Contains(p.Fields[0])).Select(p => p.Line));
+    }
 }
