@@ -17,8 +17,7 @@ public sealed class CancellationTests
     {
         using var temp = new TempDirectory("cancel");
         using var registry = new RegistryServer();
-        // Only this build's repository hangs, and only its hang counts below: the proxy's port is a free port of the
-        // machine, and a request meant for an earlier server on it must not press Ctrl+C before this push began.
+        // Only this build's repository hangs, and only its hang counts below: Ctrl+C is pressed once this push is stuck.
         const string uploads = "/v2/x/cancel/blobs/uploads/";
         using var proxy = new FaultProxy(registry.Host) { Rule = r => r.Method == "POST" && r.Path.StartsWith(uploads, StringComparison.Ordinal) ? new Fault.Hang() : null };
         var layout = temp.Combine("layout");
@@ -26,7 +25,10 @@ public sealed class CancellationTests
         using var sample = new SampleProject();
 
         var interruptedAt = Stopwatch.StartNew();
-        var run = ProcessRunner.Run("dotnet", ["msbuild", sample.ProjectFile, "-nodeReuse:false", "-t:OciPushLayout", $"-p:ContainerImageLayoutPath={layout}",
+        // `env --default-signal=INT`: a test run started in the background by a non-interactive shell (a CI script's
+        // `cmd &`) inherits SIGINT ignored, and .NET keeps ignoring a SIGINT it inherits ignored, so Ctrl+C would never
+        // reach MSBuild. Measured: /proc/PID/status SigIgn 0x6 under `(... &)`; the test then waited its 5 minutes.
+        var run = ProcessRunner.Run("env", ["--default-signal=INT", "dotnet", "msbuild", sample.ProjectFile, "-nodeReuse:false", "-t:OciPushLayout", $"-p:ContainerImageLayoutPath={layout}",
                 $"-p:ContainerRegistry={proxy.Host}", "-p:ContainerRepository=x/cancel", "-p:ContainerImageTag=1.0"],
             sample.Directory, new Dictionary<string, string?> { ["DOCKER_CONFIG"] = temp.Combine("no-docker-config") },
             timeout: TimeSpan.FromMinutes(5), whileRunning: process =>
