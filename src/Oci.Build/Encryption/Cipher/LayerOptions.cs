@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Oci.Build.Oci;
 
 namespace Oci.Build.Encryption.Cipher;
 
@@ -79,7 +80,7 @@ public sealed record PublicLayerOptions(string Cipher, byte[] Hmac, IReadOnlyDic
 /// <summary>The small part of Go's encoding/json these documents need: strings, []byte as standard base64, sorted maps.</summary>
 internal static class GoJson
 {
-    public static string String(string value) => JsonSerializer.Serialize(value, Oci.OciJson.Options.GetTypeInfo(typeof(string)));
+    public static string String(string value) => JsonSerializer.Serialize(value, OciJson.Options.TypeInfo<string>());
 
     public static string ByteMap(IReadOnlyDictionary<string, byte[]> map) =>
         "{" + string.Join(",", map.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{String(p.Key)}:\"{Convert.ToBase64String(p.Value)}\"")) + "}";
