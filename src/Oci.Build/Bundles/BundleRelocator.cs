@@ -64,25 +64,25 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
         int blobs = 0, mounted = 0, existed = 0;
         long sent = 0;
         using var registries = new RegistryImages(settings, log, pushHost: targetHost, pullHost: null);
-        CopyResult CopyImage(RelocatedImage image, ImageLocation? firstAtTarget)
+        // Every image at the same time from the start: most of a small image's time is round trips, which overlap instead
+        // of adding up, and the largest layers of all images start at once. A blob the images share is uploaded once, by
+        // the first to need it, and mounted into the others from there (from a registry on the same host, the images'
+        // own repositories are mounted from instead).
+        var placements = new BlobPlacements();
+        var progress = request.Progress is { } report ? new CombinedCopyProgress(report) : null;
+        async Task<CopyResult> CopyImageAsync(RelocatedImage image)
         {
             var from = request.Sources.For(image.Original, image.Source, image.Descriptor.Digest);
             var to = Target(image);
-            // From a registry, blobs are mounted from the source repository; from a layout or an archive, from the first
-            // image already copied to the target, which shares base layers with the others (an app and the invocation image).
-            var mountFrom = from.Transport == ImageTransport.Registry ? from : firstAtTarget;
-            var result = Copy(registries, request.Sources, from, to, mountFrom, image, new CopyOptions { Parallelism = request.Parallelism, Progress = request.Progress, IncludeAttached = true }, cancellationToken);
+            var mountFrom = from.Transport == ImageTransport.Registry ? from : null;
+            var result = await CopyAsync(registries, request.Sources, from, to, mountFrom, placements, image,
+                new CopyOptions { Parallelism = request.Parallelism, Progress = progress?.Part(), IncludeAttached = true }, cancellationToken).ConfigureAwait(false);
             log.Info($"Relocated {image.Original} -> {image.Relocated}{(image.Tag is null ? "" : $" (tag {image.Tag})")}: " +
                      $"{result.Count(BlobOutcome.Uploaded)} blobs sent, {result.Count(BlobOutcome.Mounted)} mounted, {result.Count(BlobOutcome.Existed)} already there");
             return result;
         }
 
-        // The first image alone (its blobs are then at the target to mount from), the others at the same time: most of their
-        // time is round trips (existence checks, mounts, manifests), which overlap instead of adding up.
-        var results = new List<CopyResult>();
-        if (plan.Count > 0) results.Add(CopyImage(plan[0], null));
-        var firstAtTarget = plan.Count > 0 ? Target(plan[0]) : null;
-        results.AddRange(Task.WhenAll(plan.Skip(1).Select(image => Task.Run(() => CopyImage(image, firstAtTarget), cancellationToken))).GetAwaiter().GetResult());
+        var results = Task.WhenAll(plan.Select(image => Task.Run(() => CopyImageAsync(image), cancellationToken))).GetAwaiter().GetResult();
         foreach (var result in results)
         {
             blobs += result.Blobs.Count;
@@ -108,7 +108,8 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
     private static ImageLocation Target(RelocatedImage image) =>
         new(ImageTransport.Registry, "", image.Tag, new ImageReference(image.Registry, image.Repository, image.Tag, null));
 
-    private static CopyResult Copy(RegistryImages registries, BundleImageSourceMap sources, ImageLocation from, ImageLocation to, ImageLocation? mountFrom, RelocatedImage image, CopyOptions options,
+    private static async Task<CopyResult> CopyAsync(RegistryImages registries, BundleImageSourceMap sources, ImageLocation from, ImageLocation to, ImageLocation? mountFrom,
+        BlobPlacements placements, RelocatedImage image, CopyOptions options,
         CancellationToken cancellationToken)
     {
         IImageSource source;
@@ -125,18 +126,18 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
             bool present;
             try
             {
-                present = source.HasAsync(image.Descriptor, cancellationToken).GetAwaiter().GetResult();
+                present = await source.HasAsync(image.Descriptor, cancellationToken).ConfigureAwait(false);
             }
             catch (OciException ex) when (ex.Code is ErrorCodes.RegistryManifestNotFound or ErrorCodes.InvalidLayout)
             {
                 throw Missing(image, from, ex);
             }
             if (!present) throw Missing(image, from, null);
-            using var sink = registries.OpenSink(to, mountFrom);
+            using var sink = registries.OpenSink(to, mountFrom, placements: placements);
             try
             {
-                return ImageCopier.CopyAsync(source, sink, [new CopyRoot(image.Descriptor, image.Tag is null ? [] : [image.Tag])],
-                    options, cancellationToken).GetAwaiter().GetResult();
+                return await ImageCopier.CopyAsync(source, sink, [new CopyRoot(image.Descriptor, image.Tag is null ? [] : [image.Tag])],
+                    options, cancellationToken).ConfigureAwait(false);
             }
             catch (OciException ex) when (ex.Code is ErrorCodes.RegistryManifestNotFound or ErrorCodes.RegistryBlobNotFound or ErrorCodes.InvalidLayout)
             {

@@ -116,6 +116,15 @@ public sealed class ArchiveSource : IImageSource
 
     private IReadOnlyDictionary<string, string>? _verified;
 
+    /// <summary>A member read in place, seekable, once <see cref="TrustVerified"/> has vouched for its bytes; null before.</summary>
+    public Func<Stream>? TryGetSeekableBlob(Descriptor descriptor) =>
+        Members.Files.TryGetValue(BlobName(descriptor.Digest), out var range) && IsVerified(BlobName(descriptor.Digest), range, descriptor)
+            ? () => Members.OpenWindow(range)
+            : null;
+
+    private bool IsVerified(string name, TarRange range, Descriptor descriptor) =>
+        descriptor.Digest.Algorithm == "sha256" && range.Length == descriptor.Size && _verified?.TryGetValue(name, out var measured) == true && measured == descriptor.Digest.Hex;
+
     private Stream Open(Descriptor descriptor, bool trustVerified)
     {
         var name = BlobName(descriptor.Digest);
@@ -124,8 +133,7 @@ public sealed class ArchiveSource : IImageSource
                 ? new OciException(ErrorCodes.DeltaBlobNotCarried,
                     $"Blob {descriptor.Digest} is not carried by the delta archive {Description}: the site has it from the baseline. Import the delta into the registry that holds the baseline, or serve the delta with the full archive before it.")
                 : new OciException(ErrorCodes.InvalidLayout, $"Blob {descriptor.Digest} is referenced but missing from {Description}.");
-        if (trustVerified && descriptor.Digest.Algorithm == "sha256" && range.Length == descriptor.Size
-            && _verified?.TryGetValue(name, out var measured) == true && measured == descriptor.Digest.Hex)
+        if (trustVerified && IsVerified(name, range, descriptor))
             return Members.Open(range);
         return new VerifyingReadStream(Members.Open(range), descriptor.Digest, descriptor.Size, $"Blob {descriptor.Digest} in {Description}");
     }

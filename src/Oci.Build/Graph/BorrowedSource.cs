@@ -14,6 +14,7 @@ internal sealed class BorrowedSource(IImageSource inner) : IImageSource
     public Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken) => inner.OpenBlobAsync(descriptor, cancellationToken);
     public Task<bool> HasAsync(Descriptor descriptor, CancellationToken cancellationToken) => inner.HasAsync(descriptor, cancellationToken);
     public string? TryGetBlobPath(Digest digest) => inner.TryGetBlobPath(digest);
+    public Func<Stream>? TryGetSeekableBlob(Descriptor descriptor) => inner.TryGetSeekableBlob(descriptor);
     public string? TryGetSealedBlobPath(Digest digest) => inner.TryGetSealedBlobPath(digest);
     public BlobFileRange? TryGetBlobRange(Digest digest) => inner.TryGetBlobRange(digest);
     public Task<Descriptor?> TryResolveTagAsync(string tag, CancellationToken cancellationToken) => inner.TryResolveTagAsync(tag, cancellationToken);

@@ -7,6 +7,42 @@ namespace Oci.Build.Graph;
 /// </summary>
 public readonly record struct CopyProgress(long BytesDone, long BytesTotal, int BlobsDone, int BlobsTotal);
 
+/// <summary>
+/// One progress for several copies running at once (the images of a bundle): each copy reports its own totals through
+/// its <see cref="Part"/>, and the sum of the latest reports is what the receiver sees.
+/// </summary>
+public sealed class CombinedCopyProgress(IProgress<CopyProgress> progress)
+{
+    private readonly List<CopyProgress> _parts = [];
+
+    public IProgress<CopyProgress> Part()
+    {
+        int index;
+        lock (_parts)
+        {
+            index = _parts.Count;
+            _parts.Add(default);
+        }
+        return new PartProgress(this, index);
+    }
+
+    // Reported under the lock, so that the receiver sees the sums in the order they were made (never going back).
+    private void Report(int index, CopyProgress value)
+    {
+        lock (_parts)
+        {
+            _parts[index] = value;
+            progress.Report(_parts.Aggregate(default(CopyProgress), (total, part) => new CopyProgress(
+                total.BytesDone + part.BytesDone, total.BytesTotal + part.BytesTotal, total.BlobsDone + part.BlobsDone, total.BlobsTotal + part.BlobsTotal)));
+        }
+    }
+
+    private sealed class PartProgress(CombinedCopyProgress combined, int index) : IProgress<CopyProgress>
+    {
+        public void Report(CopyProgress value) => combined.Report(index, value);
+    }
+}
+
 /// <summary>Counts bytes as blob streams are read and reports cumulative <see cref="CopyProgress"/>; safe across parallel blobs.</summary>
 internal sealed class CopyProgressCounter(IProgress<CopyProgress> progress, long bytesTotal, int blobsTotal)
 {
@@ -21,6 +57,7 @@ internal sealed class CopyProgressCounter(IProgress<CopyProgress> progress, long
             var stream = await blob.OpenAsync(token).ConfigureAwait(false);
             return new ProgressReadStream(stream, onRead);
         },
+        OpenSeekable = blob.OpenSeekable is { } open ? () => new ProgressReadStream(open(), onRead) : null,
     };
 
     /// <summary>
@@ -57,9 +94,15 @@ internal sealed class CopyProgressCounter(IProgress<CopyProgress> progress, long
 /// <summary>
 /// Passes every read through unchanged, the final zero-byte read included (a source's verifying stream checks the digest
 /// on that read: a wrapper that stopped at the declared size would skip the check), and reports the bytes it saw.
+/// Seekable when the inner stream is (an upload resuming from an offset).
 /// </summary>
 internal sealed class ProgressReadStream(Stream inner, Action<long> onRead) : IO.ForwardOnlyReadStream
 {
+    public override bool CanSeek => inner.CanSeek;
+    public override long Length => inner.Length;
+    public override long Position { get => inner.Position; set => inner.Position = value; }
+    public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
@@ -78,9 +121,6 @@ internal sealed class ProgressReadStream(Stream inner, Action<long> onRead) : IO
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override long Length => inner.Length;
-    public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
 
     protected override void Dispose(bool disposing)
     {

@@ -28,6 +28,13 @@ public interface IImageSource : IDisposable
     string? TryGetBlobPath(Digest digest) => null;
 
     /// <summary>
+    /// Opens the blob's bytes as a seekable stream, as often as asked (an upload that resumes or retries reads again from an
+    /// offset): a layout's blob file, an archive member read in place once verified. Null when the source has no such
+    /// random access; a sink that must seek then spools <see cref="OpenBlobAsync"/>'s verified stream to a file first.
+    /// </summary>
+    Func<Stream>? TryGetSeekableBlob(Descriptor descriptor) => TryGetBlobPath(descriptor.Digest) is { } path ? BlobContent.FileOpener(path) : null;
+
+    /// <summary>
     /// A sealed file of the local content store with the blob's bytes (verified when stored, unchanged since: see
     /// <see cref="IO.SealedFile"/>): sinks may hard-link it without reading it. Only the store's own sources say so;
     /// files of layouts or archives someone gave us are read and verified.
@@ -84,17 +91,25 @@ public interface IImageSink : IDisposable
 }
 
 /// <summary>
-/// A blob on its way from a source to a sink: the descriptor, a verified stream, a local file when there is one, and
-/// <see cref="SealedPath"/> when that file is a sealed content-store blob (linkable without reading it).
+/// A blob on its way from a source to a sink: the descriptor, a verified stream, a local file when there is one,
+/// <see cref="SealedPath"/> when that file is a sealed content-store blob (linkable without reading it), and
+/// <see cref="OpenSeekable"/> when the bytes can be read again from any offset.
 /// </summary>
 public sealed record BlobContent(Descriptor Descriptor, Func<CancellationToken, Task<Stream>> OpenAsync, string? FilePath)
 {
     public string? SealedPath { get; init; }
 
+    /// <summary>See <see cref="IImageSource.TryGetSeekableBlob"/>.</summary>
+    public Func<Stream>? OpenSeekable { get; init; } = FilePath is null ? null : FileOpener(FilePath);
+
+    internal static Func<Stream> FileOpener(string path) =>
+        () => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+
     public static BlobContent From(IImageSource source, Descriptor descriptor) =>
         new(descriptor, token => source.OpenBlobAsync(descriptor, token), source.TryGetBlobPath(descriptor.Digest))
         {
             SealedPath = source.TryGetSealedBlobPath(descriptor.Digest),
+            OpenSeekable = source.TryGetSeekableBlob(descriptor),
         };
 }
 

@@ -104,14 +104,9 @@ public static class ImageCopier
         }
 
         // Every blob in parallel, largest first: the longest transfer starts at once and the small ones fill the other
-        // slots beside it (waiters on the gate are served in order). One goes alone before them, the smallest, so that a
-        // registry sink fetches its token (and grants) once rather than per blob, for the price of a tiny transfer.
+        // slots beside it (waiters on the gate are served in order).
         var queue = layers.Concat(configs).OrderByDescending(b => b.Descriptor.Size).ThenBy(b => b.Descriptor.Digest.ToString(), StringComparer.Ordinal).ToList();
-        if (queue.Count > 0)
-        {
-            results.Add(await Put(queue[^1]).ConfigureAwait(false));
-            results.AddRange(await Task.WhenAll(queue.SkipLast(1).Select(Put)).ConfigureAwait(false));
-        }
+        results.AddRange(await Task.WhenAll(queue.Select(Put)).ConfigureAwait(false));
 
         var written = 0;
         var rootDigests = roots.Select(r => r.Descriptor.Digest).ToHashSet();

@@ -79,6 +79,9 @@ public sealed class TarMembers
         return new RangeStream(stream, range.Length);
     }
 
+    /// <summary>A member's bytes as a seekable stream of their own (position 0 is the member's first byte).</summary>
+    public Stream OpenWindow(TarRange range) => new ReadWindowStream(Input.OpenRead(), range.Offset, range.Length);
+
     /// <summary>A small member (a JSON document), whole; null when the archive has no such member.</summary>
     public byte[]? TryReadDocument(string name, string code)
     {

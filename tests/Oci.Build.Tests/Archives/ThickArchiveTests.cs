@@ -172,6 +172,84 @@ public sealed class ThickArchiveTests(SmallThickArchive small) : IClassFixture<S
     }
 
     [Fact]
+    public void Import_of_a_split_archive_sends_each_blob_once_from_the_parts_in_place_mounts_what_the_images_share_and_reports_all_of_it()
+    {
+        using var registry = new global::Oci.Build.Tests.Registry.Support.RegistryServer();
+        using var proxy = new global::Oci.Build.Tests.Registry.Support.FaultProxy(registry.Host);
+        var requests = new System.Collections.Concurrent.ConcurrentQueue<(string Method, string Target)>();
+        proxy.Rule = request =>
+        {
+            requests.Enqueue((request.Method, request.Target));
+            return null;
+        };
+        // Parts of a third of the archive: the app's layers cross from one part file into the next.
+        var parts = small.Combine("import-parts");
+        ArchiveParts.Split(small.ArchivePath, new FileInfo(small.ArchivePath).Length / 3 + 1, parts);
+        var reports = new System.Collections.Concurrent.ConcurrentQueue<CopyProgress>();
+        new ThickArchiveImporter(new global::Oci.Build.Registry.RegistrySettings { CacheDirectory = small.Combine("import-cache") },
+            new global::Oci.Build.Tests.Registry.Support.CapturingLog()).Import(new ImportRequest
+        {
+            ArchivePath = Path.Combine(parts, "small-1.0.0.cnab.tar.part001"),
+            Target = RelocationTarget.Parse($"{proxy.Host}/site"),
+            MappingPath = small.Combine("imported.json"),
+            Progress = new Progress(reports.Enqueue),
+        });
+
+        // The base's layers are the app's too: the two images are copied at the same time, and each shared layer is sent
+        // once, to one repository, and mounted into the other.
+        var baseLayout = OciLayout.Open(small.Sources.Layouts[small.Bundle.Images!["base"].Image]);
+        var baseLayers = OciJson.Deserialize<ImageManifest>(baseLayout.ReadDocument(baseLayout.FindManifest("base"), "manifest"), "manifest").Layers;
+        Assert.NotEmpty(baseLayers);
+        var uploads = requests.Where(r => r.Method == "PUT" && r.Target.Contains("/blobs/uploads/", StringComparison.Ordinal)).Select(r => QueryDigest(r.Target, "digest")).ToList();
+        var mounts = requests.Where(r => r.Method == "POST" && r.Target.Contains("mount=", StringComparison.Ordinal)).Select(r => QueryDigest(r.Target, "mount")).ToList();
+        Assert.Equal(uploads.Distinct().Count(), uploads.Count);
+        foreach (var layer in baseLayers)
+        {
+            Assert.Single(uploads, layer.Digest.ToString());
+            Assert.Single(mounts, layer.Digest.ToString());
+        }
+
+        // One progress for the images copied at the same time: it ends at every blob of every image (a shared one counts in
+        // each image it belongs to).
+        var images = small.Bundle.AllImages().Select(i => i.Image).DistinctBy(i => i.Image).Select(i => (ImageReference.Parse(i.Image).Repository, i.ContentDigest!)).ToList();
+        var perImage = images.Select(i => OciJson.Deserialize<ImageManifest>(ReadBlob(registry.Host, i.Repository, i.Item2, "manifests"), "manifest"))
+            .Select(m => (Bytes: m.Config.Size + m.Layers.Sum(l => l.Size), Blobs: 1 + m.Layers.Count)).ToList();
+        var (bytes, blobs) = (perImage.Sum(i => i.Bytes), perImage.Sum(i => i.Blobs));
+        Assert.Equal(new CopyProgress(bytes, bytes, blobs, blobs), reports.Last());
+
+        // What the registry holds is what the archive holds: skopeo reads each image at its bundle digest, and every blob of
+        // the app (sent from the parts in place, not from a copy) at its digest.
+        foreach (var image in small.Bundle.AllImages().Select(i => i.Image).DistinctBy(i => i.Image))
+        {
+            var repository = ImageReference.Parse(image.Image).Repository;
+            var raw = ProcessRunner.Run("skopeo", "inspect", "--raw", "--tls-verify=false", $"docker://{registry.Host}/site/{repository}@{image.ContentDigest}")
+                .EnsureSuccess("skopeo inspect --raw").StandardOutput;
+            Assert.Equal(image.ContentDigest, Digest.Of(Encoding.UTF8.GetBytes(raw.TrimEnd('\n'))).ToString());
+        }
+        var layout = small.Combine("imported-app");
+        ProcessRunner.Run("skopeo", "copy", "-q", "--src-tls-verify=false", $"docker://{registry.Host}/site/test/app@{small.Image.Manifest.Digest}", $"oci:{layout}:app")
+            .EnsureSuccess("skopeo copy");
+        Assert.Equal(small.Image.Manifest.Digest, OciLayout.Open(layout).FindManifest("app").Digest);
+    }
+
+    private static byte[] ReadBlob(string host, string repository, string digest, string kind)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{host}/v2/site/{repository}/{kind}/{digest}");
+        request.Headers.Accept.ParseAdd(MediaTypes.OciManifest);
+        using var response = http.Send(request).EnsureSuccessStatusCode();
+        return response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult();
+    }
+
+    private sealed class Progress(Action<CopyProgress> report) : IProgress<CopyProgress>
+    {
+        public void Report(CopyProgress value) => report(value);
+    }
+
+    private static string QueryDigest(string target, string parameter) =>
+        Uri.UnescapeDataString(target.Split('?', 2)[1].Split('&').Single(p => p.StartsWith(parameter + "=", StringComparison.Ordinal))[(parameter.Length + 1)..]);
+
+    [Fact]
     public void A_split_archive_is_read_from_its_first_part_and_a_missing_or_damaged_part_is_named()
     {
         var parts = small.Combine("parts");

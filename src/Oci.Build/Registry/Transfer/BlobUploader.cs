@@ -31,10 +31,20 @@ public sealed class BlobUploader(RegistryClient client, UploadOptions options, I
     /// <param name="open">Opens the blob's content as a seekable stream (a layout file).</param>
     /// <param name="chooseMountSource">Picks a repository on the same registry to mount from (or null); asked after the HEAD,
     /// when the token for the push (and what it grants) is known.</param>
+    /// <param name="answered">Called once the first request (the HEAD) is answered, or failed: the token for the scopes is then known.</param>
     public async Task<BlobPushResult> PushAsync(string repository, Descriptor blob, Func<Stream> open, Func<string?> chooseMountSource,
-        IReadOnlyList<RegistryScope> scopes, CancellationToken cancellationToken)
+        IReadOnlyList<RegistryScope> scopes, CancellationToken cancellationToken, Action? answered = null)
     {
-        if (await client.BlobExistsAsync(repository, blob.Digest, scopes, cancellationToken).ConfigureAwait(false))
+        bool exists;
+        try
+        {
+            exists = await client.BlobExistsAsync(repository, blob.Digest, scopes, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            answered?.Invoke();
+        }
+        if (exists)
         {
             log.Detail($"  {TransferProgress.Short(blob.Digest)} already in {repository}");
             return new BlobPushResult(blob, BlobOutcome.Existed, 0);

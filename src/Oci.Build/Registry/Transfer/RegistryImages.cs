@@ -23,7 +23,8 @@ public sealed class RegistryImages(RegistrySettings settings, IBuildLog log, str
     };
 
     /// <param name="mountFrom">A source on the same registry whose repository blobs may be mounted from.</param>
-    public IImageSink OpenSink(ImageLocation location, ImageLocation? mountFrom = null, UploadOptions? upload = null)
+    /// <param name="placements">Shared by the sinks of images copied at the same time to one registry (see <see cref="BlobPlacements"/>).</param>
+    public IImageSink OpenSink(ImageLocation location, ImageLocation? mountFrom = null, UploadOptions? upload = null, BlobPlacements? placements = null)
     {
         switch (location.Transport)
         {
@@ -37,7 +38,7 @@ public sealed class RegistryImages(RegistrySettings settings, IBuildLog log, str
                 if (mountFrom?.Image is { } from && Resolver.ResolvePull(from).Primary is var source
                     && string.Equals(source.Endpoint.Host, target.Endpoint.Host, StringComparison.OrdinalIgnoreCase))
                     mounts.Add(source.Repository);
-                return new RegistrySink(_context.ClientFor(target.Endpoint), target.Repository, mounts, log, upload);
+                return new RegistrySink(_context.ClientFor(target.Endpoint), target.Repository, mounts, log, upload, placements);
         }
     }
 

@@ -10,7 +10,8 @@ namespace Oci.Build.Registry.Transfer;
 /// A registry repository as a sink (<c>docker://HOST/REPO</c>). Blobs: HEAD, then a cross-repository mount from the
 /// given repositories of the same registry (those the credential may pull), then an upload that resumes (see
 /// <see cref="BlobUploader"/>). Manifests: PUT byte for byte, unless the reference already names those bytes. A blob
-/// existing in some other repository counts for nothing.
+/// existing in some other repository counts for nothing. With <see cref="BlobPlacements"/>, a blob that another image of
+/// the same copy is uploading is waited for and mounted from where it lands.
 /// </summary>
 public sealed class RegistrySink : IImageSink
 {
@@ -20,14 +21,20 @@ public sealed class RegistrySink : IImageSink
     private readonly IReadOnlyList<RegistryScope> _scopes;
     private readonly BlobUploader _uploader;
     private readonly IBuildLog _log;
+    private readonly BlobPlacements? _placements;
     private readonly HashSet<string> _deniedSources = [];
+    private readonly TaskCompletionSource _firstAnswer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _puts;
 
     /// <param name="mountSources">Repositories on the same registry that may already hold some blobs (the base image's).</param>
-    public RegistrySink(RegistryClient client, string repository, IReadOnlyList<string> mountSources, IBuildLog log, UploadOptions? upload = null)
+    /// <param name="placements">Shared with the sinks of the other images copied at the same time to this registry.</param>
+    public RegistrySink(RegistryClient client, string repository, IReadOnlyList<string> mountSources, IBuildLog log, UploadOptions? upload = null,
+        BlobPlacements? placements = null)
     {
         _client = client;
         _repository = repository;
         _log = log;
+        _placements = placements;
         _mountSources = mountSources.Where(s => s != repository).Distinct().ToList();
         // The target's push,pull first: some registries read only the first scope.
         _scopes = [RegistryScope.PushPull(repository), .. _mountSources.Select(RegistryScope.Pull)];
@@ -40,16 +47,48 @@ public sealed class RegistrySink : IImageSink
 
     public async Task<BlobPushResult> PutBlobAsync(BlobContent blob, CancellationToken cancellationToken)
     {
-        // Uploads resume and retry, so they read from a file: a blob that is no local file is spooled to one first
-        // (verified on the way), and that happens only when the registry does not have it already.
+        if (_placements is null) return await PushAsync(blob, _scopes, () => MountSource(_scopes), cancellationToken).ConfigureAwait(false);
+        var (host, digest) = (_client.Endpoint.Host, blob.Descriptor.Digest);
+        if (!_placements.Claim(host, digest, out var landing))
+        {
+            // Another image uploads it: mount from there once it has landed (or upload it here if that upload failed). When it
+            // landed in this repository (two images, one repository), the HEAD finds it.
+            var landedIn = await landing.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (landedIn is null || landedIn == _repository || _mountSources.Contains(landedIn))
+                return await PushAsync(blob, _scopes, () => MountSource(_scopes), cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<RegistryScope> scopes = [.. _scopes, RegistryScope.Pull(landedIn)];
+            return await PushAsync(blob, scopes, () => MayMountFrom(landedIn, scopes) ? landedIn : MountSource(scopes), cancellationToken).ConfigureAwait(false);
+        }
+        try
+        {
+            var pushed = await PushAsync(blob, _scopes, () => MountSource(_scopes), cancellationToken).ConfigureAwait(false);
+            _placements.Landed(host, digest, _repository);
+            return pushed;
+        }
+        catch
+        {
+            _placements.Failed(host, digest);
+            throw;
+        }
+    }
+
+    private async Task<BlobPushResult> PushAsync(BlobContent blob, IReadOnlyList<RegistryScope> scopes, Func<string?> chooseMountSource,
+        CancellationToken cancellationToken)
+    {
+        // The first blob goes alone until the registry has answered its HEAD: the token for the repository (and what it
+        // grants) is then known, and the blobs that follow in parallel do not each meet the same 401. The copy puts the
+        // largest blob first, so the longest transfer still starts at once.
+        var first = Interlocked.Increment(ref _puts) == 1;
+        if (!first) await _firstAnswer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Uploads resume and retry, so they read from any offset: a layout's file, a verified archive member in place. A
+        // blob the source cannot seek in is spooled to a file first (verified on the way), and only when the registry
+        // does not have it already.
         string? spooled = null;
         try
         {
-            return await _uploader.PushAsync(_repository, blob.Descriptor, () =>
-            {
-                var path = blob.FilePath ?? (spooled ??= Spool(blob, cancellationToken));
-                return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            }, MountSource, _scopes, cancellationToken).ConfigureAwait(false);
+            return await _uploader.PushAsync(_repository, blob.Descriptor, () => blob.OpenSeekable is { } open ? open()
+                    : new FileStream(spooled ??= Spool(blob, cancellationToken), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan),
+                chooseMountSource, scopes, cancellationToken, first ? () => _firstAnswer.TrySetResult() : null).ConfigureAwait(false);
         }
         finally
         {
@@ -92,23 +131,18 @@ public sealed class RegistrySink : IImageSink
     /// A mount is tried only from a repository the credential may pull: when the token's grants are readable they are
     /// checked first (a registry would refuse, or worse, a careless one would allow), else the registry's answer decides.
     /// </summary>
-    private string? MountSource()
+    private string? MountSource(IReadOnlyList<RegistryScope> scopes) => _mountSources.FirstOrDefault(candidate => MayMountFrom(candidate, scopes));
+
+    private bool MayMountFrom(string candidate, IReadOnlyList<RegistryScope> scopes)
     {
-        var grants = _client.Connection.Authenticator.Grants(_scopes);
-        foreach (var candidate in _mountSources)
+        var grants = _client.Connection.Authenticator.Grants(scopes);
+        if (!_client.Connection.Authenticator.UsesTokens || grants is null || grants.Allows(candidate, "pull")) return true;
+        lock (_deniedSources)
         {
-            if (_client.Connection.Authenticator.UsesTokens && grants is not null && !grants.Allows(candidate, "pull"))
-            {
-                lock (_deniedSources)
-                {
-                    if (_deniedSources.Add(candidate))
-                        _log.Info($"  not mounting from {candidate}: the credential may not pull there; uploading instead");
-                }
-                continue;
-            }
-            return candidate;
+            if (_deniedSources.Add(candidate))
+                _log.Info($"  not mounting from {candidate}: the credential may not pull there; uploading instead");
         }
-        return null;
+        return false;
     }
 
     /// <summary>PUTs a manifest unless the reference already names exactly these bytes. Returns true when written.</summary>
