@@ -65,10 +65,11 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
         long sent = 0;
         using var registries = new RegistryImages(settings, log, pushHost: targetHost, pullHost: null);
         // Every image at the same time from the start: most of a small image's time is round trips, which overlap instead
-        // of adding up, and the largest layers of all images start at once. A blob the images share is uploaded once, by
-        // the first to need it, and mounted into the others from there (from a registry on the same host, the images'
-        // own repositories are mounted from instead).
+        // of adding up. One gate for all their blobs: Parallelism transfers in all, the largest of all the images first.
+        // A blob the images share is uploaded once, by the first to need it, and mounted into the others from there (from
+        // a registry on the same host, the images' own repositories are mounted from instead).
         var placements = new BlobPlacements();
+        var gate = new TransferGate(request.Parallelism);
         var progress = request.Progress is { } report ? new CombinedCopyProgress(report) : null;
         async Task<CopyResult> CopyImageAsync(RelocatedImage image)
         {
@@ -76,7 +77,7 @@ public sealed class BundleRelocator(RegistrySettings settings, IBuildLog log)
             var to = Target(image);
             var mountFrom = from.Transport == ImageTransport.Registry ? from : null;
             var result = await CopyAsync(registries, request.Sources, from, to, mountFrom, placements, image,
-                new CopyOptions { Parallelism = request.Parallelism, Progress = progress?.Part(), IncludeAttached = true }, cancellationToken).ConfigureAwait(false);
+                new CopyOptions { Gate = gate, Progress = progress?.Part(), IncludeAttached = true }, cancellationToken).ConfigureAwait(false);
             log.Info($"Relocated {image.Original} -> {image.Relocated}{(image.Tag is null ? "" : $" (tag {image.Tag})")}: " +
                      $"{result.Count(BlobOutcome.Uploaded)} blobs sent, {result.Count(BlobOutcome.Mounted)} mounted, {result.Count(BlobOutcome.Existed)} already there");
             return result;

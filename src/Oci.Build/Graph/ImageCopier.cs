@@ -10,6 +10,9 @@ public sealed record CopyOptions
     /// <summary>Blobs transferred at the same time.</summary>
     public int Parallelism { get; init; } = 3;
 
+    /// <summary>Shared with copies running beside this one (a bundle's images): then it, not <see cref="Parallelism"/>, limits the transfers.</summary>
+    public TransferGate? Gate { get; init; }
+
     /// <summary>
     /// Per-layer hook (encrypt, decrypt): given the layer and the sink, it either puts a replacement into the sink and
     /// returns its descriptor, or returns null to copy the layer unchanged. With a hook, manifests whose layers changed
@@ -80,7 +83,7 @@ public static class ImageCopier
         if (options.TransformLayer is { } transformLayer)
             return await RewriteAsync(source, sink, roots, graph, transformLayer, options.BeforeCommit, cancellationToken).ConfigureAwait(false);
         var results = new List<BlobPushResult>();
-        using var gate = new SemaphoreSlim(Math.Max(1, options.Parallelism));
+        var gate = options.Gate ?? new TransferGate(options.Parallelism);
         var layers = graph.Blobs.Where(b => b.Role != "config" && !(sink.SkipsForeignLayers && IsForeign(b.Descriptor))).ToList();
         var configs = graph.Blobs.Where(b => b.Role == "config").ToList();
         var progress = options.Progress is { } report
@@ -89,22 +92,15 @@ public static class ImageCopier
         progress?.Start();
         async Task<BlobPushResult> Put(GraphBlob blob)
         {
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                var content = BlobContent.From(source, blob.Descriptor);
-                return progress is null
-                    ? await sink.PutBlobAsync(content, cancellationToken).ConfigureAwait(false)
-                    : await progress.TrackAsync(content, tracked => sink.PutBlobAsync(tracked, cancellationToken)).ConfigureAwait(false);
-            }
-            finally
-            {
-                gate.Release();
-            }
+            using var slot = await gate.EnterAsync(blob.Descriptor.Size, cancellationToken).ConfigureAwait(false);
+            var content = BlobContent.From(source, blob.Descriptor);
+            return progress is null
+                ? await sink.PutBlobAsync(content, cancellationToken).ConfigureAwait(false)
+                : await progress.TrackAsync(content, tracked => sink.PutBlobAsync(tracked, cancellationToken)).ConfigureAwait(false);
         }
 
         // Every blob in parallel, largest first: the longest transfer starts at once and the small ones fill the other
-        // slots beside it (waiters on the gate are served in order).
+        // slots beside it (the gate lets the largest waiting in first).
         var queue = layers.Concat(configs).OrderByDescending(b => b.Descriptor.Size).ThenBy(b => b.Descriptor.Digest.ToString(), StringComparer.Ordinal).ToList();
         results.AddRange(await Task.WhenAll(queue.Select(Put)).ConfigureAwait(false));
 
