@@ -20,9 +20,6 @@ trap cleanup EXIT
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 now() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
-# Before each timed step, the files the steps before wrote go to disk (not timed): on this 2-core VM their writeback
-# (100-180 MB/s of kernel time) otherwise lands in whichever step comes next, one tool's output slowing the other.
-settle() { sync; }
 
 # registry NAME: a fresh docker-registry in $work/NAME, host:port in $REGISTRY (not in a subshell: its pid must reach
 # the cleanup).
@@ -56,22 +53,22 @@ print('\n'.join(seen))")
 
 for run in $(seq "$runs"); do
   log "run $run: dotnet oci export / import"
-  settle; t0=$(now); oci export "$bundle_ref" -o "$work/release-$run.cnab.tar" >"$work/export-$run.log" 2>&1; t1=$(now)
+  bench_settle; t0=$(now); oci export "$bundle_ref" -o "$work/release-$run.cnab.tar" >"$work/export-$run.log" 2>&1; t1=$(now)
   registry "ours-$run"; target=$REGISTRY
-  settle; t2=$(now); oci import "$work/release-$run.cnab.tar" --registry "$target/site" --relocation-mapping "$work/map-$run.json" >"$work/import-$run.log" 2>&1; t3=$(now)
+  bench_settle; t2=$(now); oci import "$work/release-$run.cnab.tar" --registry "$target/site" --relocation-mapping "$work/map-$run.json" >"$work/import-$run.log" 2>&1; t3=$(now)
   ours_export=$(elapsed "$t0" "$t1"); ours_import=$(elapsed "$t2" "$t3")
   grep -hE "Thick archive|Verified|Relocation of" "$work/export-$run.log" "$work/import-$run.log" | sed 's/^/  /' >&2
 
   log "run $run: skopeo copy --all through an OCI layout"
   registry "skopeo-$run"; target=$REGISTRY
-  settle; t0=$(now)
+  bench_settle; t0=$(now)
   n=0
   for digest in "${digests[@]}"; do
     n=$((n + 1))
     skopeo copy -q --all --src-tls-verify=false "docker://$source_registry/samples/air-gap-release-bundle@$digest" "oci:$work/layout-$run:image$n"
   done
   t1=$(now)
-  settle; t3=$(now)
+  bench_settle; t3=$(now)
   n=0
   for digest in "${digests[@]}"; do
     n=$((n + 1))

@@ -51,15 +51,21 @@ bench_task_ms() {
   grep -E "^ +[0-9]+ ms +$1 " "$2" | awk '{s+=$1} END {print s+0}'
 }
 
+# bench_settle: the files earlier steps wrote go to disk first (never timed). On this 2-core VM their writeback (100 to
+# 180 MB/s of kernel time) otherwise lands in whatever step runs next, one tool's output slowing the other tool.
+bench_settle() { sync; }
+
 # bench_ours PROJECT LOG [ARGS...]: `dotnet publish` with Oci.Build (however PROJECT is wired to it).
 bench_ours() {
   local project=$1 log=$2; shift 2
+  bench_settle
   dotnet publish "$project" -c Release -nodeReuse:false -clp:PerformanceSummary "$@" >"$log" 2>&1
 }
 
 # bench_sdk PROJECT LOG [ARGS...]: the .NET SDK's own container step, Oci.Build switched off, base and registry local.
 bench_sdk() {
   local project=$1 log=$2; shift 2
+  bench_settle
   DOTNET_CONTAINER_INSECURE_REGISTRIES="$BENCH_REGISTRY${BENCH_PUSH_REGISTRY:+;$BENCH_PUSH_REGISTRY}" dotnet publish "$project" -c Release -nodeReuse:false \
     -clp:PerformanceSummary -t:PublishContainer -p:EnableOciBuild=false -p:EnableSdkContainerSupport=true "$@" >"$log" 2>&1
 }
@@ -67,6 +73,7 @@ bench_sdk() {
 # bench_ms COMMAND...: runs COMMAND, prints its wall time in milliseconds; fails when it fails.
 bench_ms() {
   local start end
+  bench_settle
   start=$(date +%s%N)
   "$@" || return $?
   end=$(date +%s%N)
