@@ -48,6 +48,15 @@ internal sealed class CopyProgressCounter(IProgress<CopyProgress> progress, long
 {
     private long _bytes;
     private int _blobs;
+    private long _bytesTotal = bytesTotal;
+    private int _blobsTotal = blobsTotal;
+
+    /// <summary>More blobs to move than first known (what is attached to the images, found while they move).</summary>
+    public void Grow(long bytes, int blobs)
+    {
+        Interlocked.Add(ref _bytesTotal, bytes);
+        Interlocked.Add(ref _blobsTotal, blobs);
+    }
 
     /// <summary>The blob with its stream counted, so every chunk read moves the bar.</summary>
     public BlobContent Track(BlobContent blob, Action<long> onRead) => blob with
@@ -81,13 +90,14 @@ internal sealed class CopyProgressCounter(IProgress<CopyProgress> progress, long
         }
     }
 
-    public void Start() => progress.Report(new CopyProgress(0, bytesTotal, 0, blobsTotal));
+    public void Start() => progress.Report(new CopyProgress(0, Volatile.Read(ref _bytesTotal), 0, Volatile.Read(ref _blobsTotal)));
 
     private void Report(long bytes, int blobs)
     {
         var done = Interlocked.Add(ref _bytes, bytes);
         var count = blobs == 0 ? Volatile.Read(ref _blobs) : Interlocked.Add(ref _blobs, blobs);
-        progress.Report(new CopyProgress(Math.Min(done, bytesTotal), bytesTotal, count, blobsTotal));
+        var total = Volatile.Read(ref _bytesTotal);
+        progress.Report(new CopyProgress(Math.Min(done, total), total, count, Volatile.Read(ref _blobsTotal)));
     }
 }
 

@@ -63,46 +63,68 @@ public static class ImageCopier
         CancellationToken cancellationToken = default)
     {
         options ??= new CopyOptions();
-        ImageGraph? graph = null;
-        if (options.IncludeAttached && options.TransformLayer is null)
-        {
-            graph = await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken).ConfigureAwait(false);
-            var attached = await AttachedObjects.FindAsync(source, graph, cancellationToken).ConfigureAwait(false);
-            // The graph with what is attached: walked again, but the images' documents are not read a second time.
-            if (attached.Count > 0)
-            {
-                roots = [.. roots, .. attached];
-                graph = await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken, read: graph).ConfigureAwait(false);
-            }
-        }
-        // A rewrite must know what became of a subject before it reaches what is attached to it: images first, then the
-        // referrers tags (which rewrite the SBOM manifests), then cosign's tags (signatures of images and of SBOMs).
-        if (options.TransformLayer is not null)
-            roots = roots.OrderBy(r => r.Tags.Count > 0 && r.Tags.All(AttachedObjects.IsAttachedTag) ? r.Tags.All(AttachedObjects.IsReferrersTag) ? 1 : 2 : 0).ToList();
-        graph ??= await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken).ConfigureAwait(false);
         if (options.TransformLayer is { } transformLayer)
-            return await RewriteAsync(source, sink, roots, graph, transformLayer, options.BeforeCommit, cancellationToken).ConfigureAwait(false);
-        var results = new List<BlobPushResult>();
+        {
+            // A rewrite must know what became of a subject before it reaches what is attached to it: images first, then
+            // the referrers tags (which rewrite the SBOM manifests), then cosign's tags (signatures of images and of SBOMs).
+            roots = roots.OrderBy(r => r.Tags.Count > 0 && r.Tags.All(AttachedObjects.IsAttachedTag) ? r.Tags.All(AttachedObjects.IsReferrersTag) ? 1 : 2 : 0).ToList();
+            var walked = await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken).ConfigureAwait(false);
+            return await RewriteAsync(source, sink, roots, walked, transformLayer, options.BeforeCommit, cancellationToken).ConfigureAwait(false);
+        }
+
+        var graph = await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken).ConfigureAwait(false);
         var gate = options.Gate ?? new TransferGate(options.Parallelism);
-        var layers = graph.Blobs.Where(b => b.Role != "config" && !(sink.SkipsForeignLayers && IsForeign(b.Descriptor))).ToList();
-        var configs = graph.Blobs.Where(b => b.Role == "config").ToList();
-        var progress = options.Progress is { } report
-            ? new CopyProgressCounter(report, layers.Concat(configs).Sum(b => b.Descriptor.Size), layers.Count + configs.Count)
-            : null;
-        progress?.Start();
+        CopyProgressCounter? progress = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var puts = new Dictionary<Digest, Task<BlobPushResult>>();
         async Task<BlobPushResult> Put(GraphBlob blob)
         {
-            using var slot = await gate.EnterAsync(blob.Descriptor.Size, cancellationToken).ConfigureAwait(false);
+            using var slot = await gate.EnterAsync(blob.Descriptor.Size, stop.Token).ConfigureAwait(false);
             var content = BlobContent.From(source, blob.Descriptor);
             return progress is null
-                ? await sink.PutBlobAsync(content, cancellationToken).ConfigureAwait(false)
-                : await progress.TrackAsync(content, tracked => sink.PutBlobAsync(tracked, cancellationToken)).ConfigureAwait(false);
+                ? await sink.PutBlobAsync(content, stop.Token).ConfigureAwait(false)
+                : await progress.TrackAsync(content, tracked => sink.PutBlobAsync(tracked, stop.Token)).ConfigureAwait(false);
         }
 
         // Every blob in parallel, largest first: the longest transfer starts at once and the small ones fill the other
         // slots beside it (the gate lets the largest waiting in first).
-        var queue = layers.Concat(configs).OrderByDescending(b => b.Descriptor.Size).ThenBy(b => b.Descriptor.Digest.ToString(), StringComparer.Ordinal).ToList();
-        results.AddRange(await Task.WhenAll(queue.Select(Put)).ConfigureAwait(false));
+        void StartPuts(ImageGraph walked)
+        {
+            var fresh = walked.Blobs.Where(b => !puts.ContainsKey(b.Descriptor.Digest) && !(b.Role != "config" && sink.SkipsForeignLayers && IsForeign(b.Descriptor)))
+                .OrderByDescending(b => b.Descriptor.Size).ThenBy(b => b.Descriptor.Digest.ToString(), StringComparer.Ordinal).ToList();
+            if (options.Progress is { } report && progress is null)
+            {
+                progress = new CopyProgressCounter(report, fresh.Sum(b => b.Descriptor.Size), fresh.Count);
+                progress.Start();
+            }
+            else progress?.Grow(fresh.Sum(b => b.Descriptor.Size), fresh.Count);
+            foreach (var blob in fresh) puts[blob.Descriptor.Digest] = Put(blob);
+        }
+
+        StartPuts(graph);
+        if (options.IncludeAttached)
+        {
+            try
+            {
+                // What is attached to the images (signatures, SBOMs) is looked for while their blobs already move; the
+                // graph is then walked again with it, without reading the images' documents a second time.
+                var attached = await AttachedObjects.FindAsync(source, graph, cancellationToken).ConfigureAwait(false);
+                if (attached.Count > 0)
+                {
+                    roots = [.. roots, .. attached];
+                    graph = await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken, read: graph).ConfigureAwait(false);
+                    StartPuts(graph);
+                }
+            }
+            catch
+            {
+                // The transfers already started stop, and what failed here is what is reported.
+                await stop.CancelAsync().ConfigureAwait(false);
+                await ((Task)Task.WhenAll(puts.Values)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                throw;
+            }
+        }
+        var results = (await Task.WhenAll(puts.Values).ConfigureAwait(false)).ToList();
 
         var written = 0;
         var rootDigests = roots.Select(r => r.Descriptor.Digest).ToHashSet();
