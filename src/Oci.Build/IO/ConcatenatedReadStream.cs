@@ -4,7 +4,7 @@ namespace Oci.Build.IO;
 /// Several files read as one seekable stream (the numbered parts of a split archive): a read that reaches the end of
 /// one part continues in the next, so nothing is joined on disk. Files are opened lazily, one at a time.
 /// </summary>
-public sealed class ConcatenatedReadStream : Stream
+public sealed class ConcatenatedReadStream : SeekableReadStream
 {
     private readonly IReadOnlyList<string> _files;
     private readonly long[] _starts;
@@ -26,9 +26,6 @@ public sealed class ConcatenatedReadStream : Stream
         _length = offset;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => true;
-    public override bool CanWrite => false;
     public override long Length => _length;
 
     public override long Position
@@ -36,15 +33,6 @@ public sealed class ConcatenatedReadStream : Stream
         get => _position;
         set => _position = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
     }
-
-    public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
-    {
-        SeekOrigin.Begin => offset,
-        SeekOrigin.Current => _position + offset,
-        _ => _length + offset,
-    };
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -70,9 +58,6 @@ public sealed class ConcatenatedReadStream : Stream
         return n;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     private int PartAt(long position)
     {
         var index = Array.BinarySearch(_starts, position);
@@ -90,10 +75,6 @@ public sealed class ConcatenatedReadStream : Stream
         _currentIndex = part;
         return _current;
     }
-
-    public override void Flush() { }
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -5,7 +5,7 @@ namespace Oci.Build.IO;
 /// uncompressed archive, read in place): position 0 is the window's first byte, reads stop at its end. Owns the inner
 /// stream.
 /// </summary>
-public sealed class ReadWindowStream : Stream
+public sealed class ReadWindowStream : SeekableReadStream
 {
     private readonly Stream _inner;
     private readonly long _offset;
@@ -23,9 +23,6 @@ public sealed class ReadWindowStream : Stream
         _inner.Seek(offset, SeekOrigin.Begin);
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => true;
-    public override bool CanWrite => false;
     public override long Length => _length;
 
     public override long Position
@@ -38,15 +35,6 @@ public sealed class ReadWindowStream : Stream
             _inner.Seek(_offset + Math.Min(value, _length), SeekOrigin.Begin);
         }
     }
-
-    public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
-    {
-        SeekOrigin.Begin => offset,
-        SeekOrigin.Current => _position + offset,
-        _ => _length + offset,
-    };
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -66,22 +54,9 @@ public sealed class ReadWindowStream : Stream
         return n;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush() { }
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
         if (disposing) _inner.Dispose();
         base.Dispose(disposing);
-    }
-
-    public override ValueTask DisposeAsync()
-    {
-        GC.SuppressFinalize(this);
-        return _inner.DisposeAsync();
     }
 }
