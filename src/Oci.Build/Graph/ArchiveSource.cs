@@ -117,10 +117,11 @@ public sealed class ArchiveSource : IImageSource
     private IReadOnlyDictionary<string, string>? _verified;
 
     /// <summary>A member read in place, seekable, once <see cref="TrustVerified"/> has vouched for its bytes; null before.</summary>
-    public Func<Stream>? TryGetSeekableBlob(Descriptor descriptor) =>
-        Members.Files.TryGetValue(BlobName(descriptor.Digest), out var range) && IsVerified(BlobName(descriptor.Digest), range, descriptor)
-            ? () => Members.OpenWindow(range)
-            : null;
+    public Func<Stream>? TryGetSeekableBlob(Descriptor descriptor)
+    {
+        var name = BlobName(descriptor.Digest);
+        return Members.Files.TryGetValue(name, out var range) && IsVerified(name, range, descriptor) ? () => Members.OpenWindow(range) : null;
+    }
 
     private bool IsVerified(string name, TarRange range, Descriptor descriptor) =>
         descriptor.Digest.Algorithm == "sha256" && range.Length == descriptor.Size && _verified?.TryGetValue(name, out var measured) == true && measured == descriptor.Digest.Hex;
