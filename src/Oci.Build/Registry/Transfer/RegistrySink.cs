@@ -54,9 +54,9 @@ public sealed class RegistrySink : IImageSink
             // Another image uploads it: mount from there once it has landed (or upload it here if that upload failed). When it
             // landed in this repository (two images, one repository), the HEAD finds it.
             var landedIn = await landing.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (landedIn is null || landedIn == _repository || _mountSources.Contains(landedIn))
+            if (landedIn is null || landedIn == _repository)
                 return await PushAsync(blob, _scopes, () => MountSource(_scopes), cancellationToken).ConfigureAwait(false);
-            IReadOnlyList<RegistryScope> scopes = [.. _scopes, RegistryScope.Pull(landedIn)];
+            IReadOnlyList<RegistryScope> scopes = _mountSources.Contains(landedIn) ? _scopes : [.. _scopes, RegistryScope.Pull(landedIn)];
             return await PushAsync(blob, scopes, () => MayMountFrom(landedIn, scopes) ? landedIn : MountSource(scopes), cancellationToken).ConfigureAwait(false);
         }
         try
