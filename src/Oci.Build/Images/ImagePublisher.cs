@@ -19,6 +19,8 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         CheckOutputPaths(request);
         var settings = request.Settings;
         var store = new ContentStore(request.CacheDirectory);
+        var builder = new LayerBuilder(store, request.Compression, new TarSettings(settings.Created.ToUnixTimeSeconds()), request.PreviousLayers);
+        builder.StartReadingPrevious();
         // The recipients' keys are read and checked, and the ciphers' first use paid, on another thread while the base image
         // is resolved (in a one-line-change build that is most of what encryption costs); a bad recipient still fails the
         // publish before any layer is built.
@@ -44,7 +46,6 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         var plan = PublishLayerPlanner.Plan(request.PublishDirectory, request.ClassifiedFiles, request.Layering, request.CustomLayers,
             settings.WorkingDirectory ?? "/app");
         plan = WritableDirectory.AddTo(plan, request.WritableDirectories, settings.WorkingDirectory ?? "/app");
-        var builder = new LayerBuilder(store, request.Compression, new TarSettings(settings.Created.ToUnixTimeSeconds()), request.PreviousLayers);
         cancellationToken.ThrowIfCancellationRequested();
         builder.StartFetchingPrevious(plan, baseImage.Layers.Select(l => l.Digest).ToHashSet());
         var layers = builder.BuildAll(plan);

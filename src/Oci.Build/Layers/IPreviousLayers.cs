@@ -20,6 +20,12 @@ public interface IPreviousLayers
     bool HasLayers(LayerCompression compression);
 
     /// <summary>
+    /// Returns at once, having started reading the previous image (its manifest and config) in the background, so that
+    /// those round trips overlap the build's own start (resolving the base, planning the layers) rather than follow it.
+    /// </summary>
+    void StartReading();
+
+    /// <summary>
     /// Returns at once, having started in the background: reading the previous image, then fetching a few at a time the
     /// layers of this compression that a layer of this build may turn out to be (all but <paramref name="except"/>: the
     /// base image's, which are not built), each checked as it arrives, so that the downloads and their checks overlap this

@@ -38,6 +38,15 @@ public sealed class LayerBuilder(ContentStore cache, LayerCompression compressio
     }
 
     /// <summary>
+    /// On a fresh runner (nothing of this compression in the cache yet), starts reading the previous image while the
+    /// caller resolves the base and plans the layers. With a cache, the previous image is read only if a layer misses it.
+    /// </summary>
+    public void StartReadingPrevious()
+    {
+        if (previous is not null && !cache.HasCompressed(compression)) previous.StartReading();
+    }
+
+    /// <summary>
     /// On a fresh runner (nothing of this compression in the cache yet), starts fetching the previous image's layers in the
     /// background before the build hashes its own tars (<see cref="IPreviousLayers.StartFetching"/>), so that the
     /// download and its check overlap that pass. With a cache, layers are asked for one by one when they miss it: a

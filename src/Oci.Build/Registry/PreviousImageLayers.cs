@@ -32,23 +32,32 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
     private readonly ConcurrentDictionary<Digest, Lazy<Task<Fetched>>> _fetches = new();
     private readonly ConcurrentBag<string> _temps = [];
     // As many fetches at once as cores: each is three stages, and many small layers (an app's packages) are round trips
-    // as much as work; one at a time took twice as long for 40 package layers.
-    private readonly SemaphoreSlim _fetchGate = new(Math.Max(2, Environment.ProcessorCount));
+    // as much as work; one at a time took twice as long for 40 package layers. The largest waiting goes first, so that
+    // the longest fetch (decompressing it is most of its time) is not the one that starts last and keeps the build waiting.
+    private readonly TransferGate _fetchGate = new(Math.Max(2, Environment.ProcessorCount));
     private readonly CancellationTokenSource _stop = new();
+    private Task? _reading;
     private Task? _fetchingAhead;
 
     public string Description => reference;
 
     public bool HasLayers(LayerCompression compression) => Layers().Values.Any(l => Accepts(l.MediaType, compression));
 
+    public void StartReading() => _reading ??= Task.Run(Layers);
+
     public void StartFetching(LayerCompression compression, long maximumTarSize, IReadOnlySet<Digest> except, ContentStore store) =>
         _fetchingAhead = Task.Run(() =>
         {
-            foreach (var (diffId, layer) in Layers())
+            // Admitted here, in order of size, so that the largest layers get the first slots whichever thread runs first.
+            foreach (var (diffId, layer) in Layers().OrderByDescending(l => l.Value.Size))
             {
                 if (!Accepts(layer.MediaType, compression) || except.Contains(layer.Digest) || layer.Size < FetchAheadMinimumBytes
                     || layer.Size > maximumTarSize + maximumTarSize / 64 + 65536) continue;
-                if (!_fetches.TryAdd(diffId, new Lazy<Task<Fetched>>(() => Task.Run(() => Fetch(layer, maximumTarSize, store))))) continue;
+                if (!_fetches.TryAdd(diffId, new Lazy<Task<Fetched>>(() =>
+                    {
+                        var admitted = _fetchGate.EnterAsync(layer.Size, _stop.Token);
+                        return Task.Run(() => Fetch(layer, maximumTarSize, store, admitted));
+                    }))) continue;
                 _ = _fetches[diffId].Value;
                 log.Detail($"  fetching {layer.Digest} ({ByteSize.Format(layer.Size)}) of {reference} ahead, while this build hashes its layers");
             }
@@ -65,7 +74,7 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
         }
         // A fetch ahead already under way (or done) is waited for; otherwise this thread fetches the layer itself.
         _fetchingAhead?.GetAwaiter().GetResult();
-        var fetched = _fetches.GetOrAdd(diffId, _ => new Lazy<Task<Fetched>>(() => Task.FromResult(Fetch(layer, uncompressedSize, store, cancellationToken))))
+        var fetched = _fetches.GetOrAdd(diffId, _ => new Lazy<Task<Fetched>>(() => Task.FromResult(Fetch(layer, uncompressedSize, store, null, cancellationToken))))
             .Value.GetAwaiter().GetResult();
         if (fetched.Failure is { } failure)
         {
@@ -97,23 +106,19 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
     /// digest and size, reading at most one byte past <paramref name="maximumTarSize"/> (a decompression bomb stops there).
     /// A few fetches at a time (<see cref="_fetchGate"/>): in the background, they share the machine with the build's own hashing.
     /// </summary>
-    private Fetched Fetch(Descriptor layer, long maximumTarSize, ContentStore store, CancellationToken cancellationToken = default)
+    /// <param name="admitted">The fetch's slot, asked for by the caller; null: asked for here.</param>
+    private Fetched Fetch(Descriptor layer, long maximumTarSize, ContentStore store, Task<IDisposable>? admitted, CancellationToken cancellationToken = default)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
         var temp = store.NewTempFile();
         _temps.Add(temp);
         try
         {
-            _fetchGate.Wait(stop.Token);
-            try
+            using (var slot = (admitted ?? _fetchGate.EnterAsync(layer.Size, stop.Token)).GetAwaiter().GetResult())
             {
                 using var remote = _source!.OpenBlobAsync(layer, stop.Token).GetAwaiter().GetResult();
                 var (tarDigest, tarSize) = LayerDownload.Run(remote, layer.MediaType, temp, maximumTarSize, stop.Token);
                 return new Fetched(temp, tarDigest, tarSize, null, false);
-            }
-            finally
-            {
-                _fetchGate.Release();
             }
         }
         catch (Exception ex) when (ex is InvalidDataException || ex is OciException { Code: ErrorCodes.RegistryDigestMismatch })
@@ -134,11 +139,11 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
     {
         // Fetches nobody asked for are stopped and their files removed (a reused one was moved into the store already).
         _stop.Cancel();
+        _reading?.ContinueWith(_ => { }, TaskScheduler.Default).Wait();
         _fetchingAhead?.ContinueWith(_ => { }, TaskScheduler.Default).Wait();
         foreach (var fetch in _fetches.Values.Where(f => f.IsValueCreated)) fetch.Value.ContinueWith(_ => { }, TaskScheduler.Default).Wait();
         foreach (var temp in _temps) File.Delete(temp);
         _stop.Dispose();
-        _fetchGate.Dispose();
         _source?.Dispose();
         _context?.Dispose();
     }
@@ -172,7 +177,7 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
             var name = settings.CreateResolver(log).ResolvePull(parsed);
             _context = settings.CreateContext(pushRegistry is null ? null : RegistryEndpoint.ApiHost(pushRegistry), name.Primary.Endpoint.Host);
             _source = new RegistrySource(name.Locations.Select(l => new RegistryRepository(_context.ClientFor(l.Endpoint), l.Repository)).ToList(), log, reference);
-            var root = _source.ResolveAsync(parsed.ManifestReference, CancellationToken.None).GetAwaiter().GetResult();
+            var root = _source.ResolveAsync(parsed.ManifestReference, _stop.Token).GetAwaiter().GetResult();
             var (descriptor, manifest, config) = ManifestSelector.Select(new ImageSourceBlobs(_source), root, platform);
             var diffIds = config["rootfs"]!["diff_ids"]!.AsArray().Select(n => Digest.Parse(n!.GetValue<string>())).ToList();
             var layers = new Dictionary<Digest, Descriptor>();
@@ -184,6 +189,10 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
         {
             log.Detail($"No previous image at {reference} (a first push?): every new layer is compressed here.");
             return null;
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            return null;   // the build ended (failed) while the previous image was still being read
         }
         catch (Exception ex) when (ex is OciException or IOException or HttpRequestException or FormatException or InvalidOperationException)
         {

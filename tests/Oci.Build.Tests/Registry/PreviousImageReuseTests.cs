@@ -70,6 +70,42 @@ public sealed class PreviousImageReuseTests : IDisposable
     }
 
     [Fact]
+    public void A_fresh_runner_fetches_the_largest_layers_of_the_previous_image_first()
+    {
+        // Planned smallest first; random bytes, so each blob is about its file's size (all over the 1 MiB worth fetching).
+        var sizes = new[] { 1_200_000, 1_500_000, 2_000_000, 3_000_000 };
+        var files = sizes.Select((size, i) =>
+        {
+            var file = _work.Combine($"layer-{i}.bin");
+            File.WriteAllBytes(file, RandomNumberGenerator.GetBytes(size));
+            return ($"layer{i}", file);
+        }).ToList();
+        using var yesterday = new EngineHarness().As("ci");
+        var first = Build(yesterday, files, "version 1", previous: null, "v1");
+        yesterday.Push(first.LayoutPath, _proxy.Host, "team/app", "1.0");
+
+        var blobGets = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        _proxy.Rule = request =>
+        {
+            if (request.IsBlobGet) blobGets.Enqueue(request.Path[(request.Path.LastIndexOf('/') + 1)..]);
+            return null;
+        };
+        using var freshRunner = new EngineHarness().As("ci");
+        using var previous = Previous(freshRunner, $"{_proxy.Host}/team/app:1.0");
+        var second = Build(freshRunner, files, "version 2", previous, "v2");
+
+        Assert.All(files, f => Assert.Equal(nameof(LayerOrigin.FromPreviousImage), Layer(second, f.Item1).Origin));
+        var largestFirst = files.Select(f => Layer(first, f.Item1).Descriptor).OrderByDescending(d => d.Size).Select(d => d.Digest.ToString()).ToList();
+        var fetched = blobGets.Where(largestFirst.Contains).ToList();
+        Assert.Equal(largestFirst.Count, fetched.Count);
+        // As many fetches at once as cores (at least two): those start together, in any order, and are the largest; every
+        // later one starts when a slot frees, the largest of those still waiting first.
+        var together = Math.Min(Math.Max(2, Environment.ProcessorCount), largestFirst.Count);
+        Assert.Equal(largestFirst.Take(together).Order(), fetched.Take(together).Order());
+        Assert.Equal(largestFirst.Skip(together), fetched.Skip(together));
+    }
+
+    [Fact]
     public void A_warm_runner_whose_only_new_layer_is_small_does_not_read_the_previous_image()
     {
         using var runner = new EngineHarness().As("ci");
@@ -142,7 +178,12 @@ public sealed class PreviousImageReuseTests : IDisposable
     /// <summary>An image on a small base: a "runtime" layer of the given file and an "app" layer of the given text.</summary>
     /// <param name="fetchAhead">As a publish does on a fresh runner (<see cref="LayerBuilder.StartFetchingPrevious"/>); else
     /// each layer asks the previous image when it misses the cache.</param>
-    private ImageResult Build(EngineHarness harness, string runtime, string app, IPreviousLayers? previous, string name, bool fetchAhead = true)
+    private ImageResult Build(EngineHarness harness, string runtime, string app, IPreviousLayers? previous, string name, bool fetchAhead = true) =>
+        Build(harness, [("runtime", runtime)], app, previous, name, fetchAhead);
+
+    /// <summary>An image on a small base: a layer per (name, file), then an "app" layer of the given text.</summary>
+    private ImageResult Build(EngineHarness harness, IReadOnlyList<(string Name, string File)> layerFiles, string app, IPreviousLayers? previous,
+        string name, bool fetchAhead = true)
     {
         var baseLayout = _work.Combine($"base-{name}");
         var baseFile = _work.Combine("base.txt");
@@ -153,11 +194,8 @@ public sealed class PreviousImageReuseTests : IDisposable
         File.WriteAllText(appFile, app);
         var settings = TestImages.Settings("team/app", "latest");
         var builder = new LayerBuilder(new ContentStore(harness.Cache), LayerCompression.Gzip, new TarSettings(settings.Created.ToUnixTimeSeconds()), previous);
-        List<LayerSpec> plan =
-        [
-            new LayerSpec("runtime", [LayerEntry.FromFile("usr/share/dotnet/runtime.bin", runtime)]),
-            new LayerSpec("app", [LayerEntry.FromFile("app/app.txt", appFile)]),
-        ];
+        var plan = layerFiles.Select(l => new LayerSpec(l.Name, [LayerEntry.FromFile($"usr/share/{l.Name}/{Path.GetFileName(l.File)}", l.File)]))
+            .Append(new LayerSpec("app", [LayerEntry.FromFile("app/app.txt", appFile)])).ToList();
         if (fetchAhead) builder.StartFetchingPrevious(plan, baseImage.Layers.Select(l => l.Digest).ToHashSet());
         var layers = builder.BuildAll(plan);
         return ImageBuilder.Build(baseImage, layers, settings, _work.Combine($"layout-{name}"));
