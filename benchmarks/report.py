@@ -143,12 +143,13 @@ What is measured:
 - no-change republish: wall time of the whole `dotnet publish` run again with nothing changed.
 - one-line change + push: a string literal of Program.cs changes, then publish and push to a repository that holds the
   previous image; bytes received are the request body bytes that reached the registry (`benchmarks/count-proxy.py`).
-- fresh runner: the one-line change published and pushed with an empty cache to the repository holding the previous
-  image (`ContainerPreviousImage`'s default): layers that image holds are fetched, not compressed. The reference is the
-  SDK's push case (the SDK compresses every layer on every run).
+- fresh runner: the one-line change published and pushed with an empty cache and no earlier output (the layout goes to
+  a new folder, as in a new checkout) to the repository holding the previous image (`ContainerPreviousImage`'s default):
+  layers that image holds are fetched, not compressed. The reference is the SDK's push case (the SDK compresses every
+  layer on every run).
 - encrypted: the package wiring with `ContainerEncrypt` for one RSA (`jwe:`) recipient against the same build without;
-  image step = `BuildOciImage`, which encrypts the layers as it builds them; cold (empty cache) and a one-line change
-  with a warm cache.
+  image step = `BuildOciImage`, which encrypts the layers it built before it writes the layout; cold (empty cache) and
+  a one-line change with a warm cache.
 - transfers: the HelloOci layout pushed with `dotnet oci copy` (the tool packages the SDK package carries, installed
   with `dotnet tool install`, which picks the linux-x64 one, a native program (Native AOT)) and with `skopeo copy`, each to an empty `docker-registry`, then copied back into an
   empty layout (both keep the manifest digest; the script checks). `dotnet oci copy` also carries the image's SBOM
