@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Oci.Build.Images;
@@ -78,13 +79,13 @@ public sealed class PreviousImageReuseTests : IDisposable
         {
             var file = _work.Combine($"layer-{i}.bin");
             File.WriteAllBytes(file, RandomNumberGenerator.GetBytes(size));
-            return ($"layer{i}", file);
+            return (Name: $"layer{i}", File: file);
         }).ToList();
         using var yesterday = new EngineHarness().As("ci");
         var first = Build(yesterday, files, "version 1", previous: null, "v1");
         yesterday.Push(first.LayoutPath, _proxy.Host, "team/app", "1.0");
 
-        var blobGets = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var blobGets = new ConcurrentQueue<string>();
         _proxy.Rule = request =>
         {
             if (request.IsBlobGet) blobGets.Enqueue(request.Path[(request.Path.LastIndexOf('/') + 1)..]);
@@ -94,8 +95,8 @@ public sealed class PreviousImageReuseTests : IDisposable
         using var previous = Previous(freshRunner, $"{_proxy.Host}/team/app:1.0");
         var second = Build(freshRunner, files, "version 2", previous, "v2");
 
-        Assert.All(files, f => Assert.Equal(nameof(LayerOrigin.FromPreviousImage), Layer(second, f.Item1).Origin));
-        var largestFirst = files.Select(f => Layer(first, f.Item1).Descriptor).OrderByDescending(d => d.Size).Select(d => d.Digest.ToString()).ToList();
+        Assert.All(files, f => Assert.Equal(nameof(LayerOrigin.FromPreviousImage), Layer(second, f.Name).Origin));
+        var largestFirst = files.Select(f => Layer(first, f.Name).Descriptor).OrderByDescending(d => d.Size).Select(d => d.Digest.ToString()).ToList();
         var fetched = blobGets.Where(largestFirst.Contains).ToList();
         Assert.Equal(largestFirst.Count, fetched.Count);
         // As many fetches at once as cores (at least two): those start together, in any order, and are the largest; every
