@@ -45,10 +45,10 @@ public sealed class LayerEncryptor
 
     /// <summary>
     /// Pays what a process's first layer encryption costs beyond its bytes: the first use of the cipher and of the key
-    /// wraps (OpenSSL's algorithm set-up, code that is not precompiled; for OpenPGP, BouncyCastle's). Run on another thread
-    /// while the build does other work, it keeps that cost (most of encrypting a one-line change) off the build's path. It
-    /// works on a throwaway key and a few bytes and keeps nothing; schemes that wrap outside the process
-    /// (<see cref="IKeyWrapper.WrapsInProcess"/>) are left out.
+    /// wraps (OpenSSL's algorithm set-up, code that is not precompiled; for OpenPGP, BouncyCastle's), of the layer selection
+    /// and of the store's ciphertext entries. Run on another thread while the build does other work, it keeps that cost
+    /// (most of encrypting a one-line change) off the build's path. It works on a throwaway key and a few bytes and keeps
+    /// nothing; schemes that wrap outside the process (<see cref="IKeyWrapper.WrapsInProcess"/>) are left out.
     /// </summary>
     public void WarmUp()
     {
@@ -59,6 +59,8 @@ public sealed class LayerEncryptor
             var privateOptions = options.ToJson();
             foreach (var group in _recipients.Where(r => r.Wrapper.WrapsInProcess).GroupBy(r => r.Wrapper))
                 group.Key.Wrap(group.Select(r => r.Recipient).ToList(), privateOptions, _context);
+            LayerSelection.Resolve([], []);
+            ContentStore.WarmUpCiphertextEntries();
         }
         catch (Exception ex) when (ex is OciException or CryptographicException or IOException or InvalidOperationException or ArgumentException)
         {

@@ -21,17 +21,15 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         var store = new ContentStore(request.CacheDirectory);
         var builder = new LayerBuilder(store, request.Compression, new TarSettings(settings.Created.ToUnixTimeSeconds()), request.PreviousLayers);
         builder.StartReadingPrevious();
-        // The recipients' keys are read and checked, and the ciphers' first use paid, on another thread while the base image
-        // is resolved (in a one-line-change build that is most of what encryption costs); a bad recipient still fails the
-        // publish before any layer is built.
-        var preparingEncryptor = request.Encryption is { } encryption
-            ? Task.Run(() =>
-            {
-                var prepared = new LayerEncryptor(log, store, encryption.ReadRecipients(), encryption.Context);
-                prepared.WarmUp();
-                return prepared;
-            }, cancellationToken)
+        // The recipients' keys are read and checked on another thread while the base image is resolved: a bad recipient
+        // still fails the publish before any layer is built. The ciphers' first use is then paid on that thread while the
+        // layers are built (in a one-line-change build that is most of what encryption costs), and waited for only when the
+        // layers are encrypted.
+        var readingRecipients = request.Encryption is { } encryption
+            ? Task.Run(() => new LayerEncryptor(log, store, encryption.ReadRecipients(), encryption.Context), cancellationToken)
             : null;
+        var warmingUp = readingRecipients?.ContinueWith(reading => reading.Result.WarmUp(), cancellationToken,
+            TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
 
         var providers = new List<IBaseImageProvider>
         {
@@ -41,7 +39,7 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         providers.AddRange(extraProviders ?? []);
         using var baseImage = new BaseImageResolver(providers).Resolve(request.BaseImage, settings.Platform, cancellationToken);
         log.Detail($"Base image: {request.BaseImage ?? "scratch"} ({baseImage.Layers.Count} layers{(baseImage.ManifestDescriptor is null ? "" : ", " + baseImage.ManifestDescriptor.Digest)})");
-        var encryptor = preparingEncryptor?.GetAwaiter().GetResult();
+        var encryptor = readingRecipients?.GetAwaiter().GetResult();
 
         var plan = PublishLayerPlanner.Plan(request.PublishDirectory, request.ClassifiedFiles, request.Layering, request.CustomLayers,
             settings.WorkingDirectory ?? "/app");
@@ -51,6 +49,7 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         var layers = builder.BuildAll(plan);
         cancellationToken.ThrowIfCancellationRequested();
         // Encrypted before anything is written: the layout only ever receives the ciphertext of an encrypted layer.
+        warmingUp?.GetAwaiter().GetResult();
         var encrypted = encryptor is null ? null : Encrypt(encryptor, request.Encryption!.Layers, baseImage, layers, cancellationToken);
 
         var result = ImageBuilder.Build(baseImage, layers, settings, request.LayoutPath, encrypted);

@@ -94,6 +94,16 @@ public sealed class ContentStore(string root)
         }
     }
 
+    /// <summary>
+    /// Writes and reads a ciphertext entry in memory only: the first use of the entries' JSON code, which is not compiled
+    /// ahead of time (a few ms), paid by an encryptor's warm-up (<see cref="Encryption.LayerEncryptor.WarmUp"/>).
+    /// </summary>
+    public static void WarmUpCiphertextEntries()
+    {
+        var entry = new Descriptor { MediaType = MediaTypes.OciLayerGzip, Digest = Digest.Of([]), Size = 0, Annotations = new Dictionary<string, string> { ["k"] = "v" } };
+        JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(entry, EntryJson.TypeInfo<Descriptor>()), EntryJson.TypeInfo<Descriptor>());
+    }
+
     /// <summary>Stores a finished ciphertext file and records it for its plaintext and recipients; returns the blob's path.</summary>
     public string RememberCiphertext(Digest plaintext, string recipientSet, string ciphertextFile, Descriptor encrypted)
     {
