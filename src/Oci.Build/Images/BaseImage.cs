@@ -35,6 +35,9 @@ public sealed class BaseImage : IDisposable
 
     public IReadOnlyList<Descriptor> Layers => Manifest?.Layers ?? [];
 
+    /// <summary>The same image with its blobs read from elsewhere (<see cref="StoredBaseBlobs"/>); this one still owns what it holds.</summary>
+    public BaseImage WithBlobs(IBlobSource? blobs) => new(Name, ManifestDescriptor, Manifest, Config, blobs);
+
     public static BaseImage Scratch() => new(null, null, null, new JsonObject
     {
         ["config"] = new JsonObject(),

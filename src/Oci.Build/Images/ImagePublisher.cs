@@ -37,9 +37,11 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
             new ArchiveBaseImageProvider(request.BaseDirectory),
         };
         providers.AddRange(extraProviders ?? []);
-        using var baseImage = new BaseImageResolver(providers).Resolve(request.BaseImage, settings.Platform, cancellationToken);
-        log.Detail($"Base image: {request.BaseImage ?? "scratch"} ({baseImage.Layers.Count} layers{(baseImage.ManifestDescriptor is null ? "" : ", " + baseImage.ManifestDescriptor.Digest)})");
+        using var resolved = new BaseImageResolver(providers).Resolve(request.BaseImage, settings.Platform, cancellationToken);
+        log.Detail($"Base image: {request.BaseImage ?? "scratch"} ({resolved.Layers.Count} layers{(resolved.ManifestDescriptor is null ? "" : ", " + resolved.ManifestDescriptor.Digest)})");
         var encryptor = readingRecipients?.GetAwaiter().GetResult();
+        var baseBlobs = resolved.Blobs is null ? null : new StoredBaseBlobs(resolved.Blobs, store);
+        var baseImage = resolved.WithBlobs(baseBlobs);
 
         var plan = PublishLayerPlanner.Plan(request.PublishDirectory, request.ClassifiedFiles, request.Layering, request.CustomLayers,
             settings.WorkingDirectory ?? "/app");
@@ -48,6 +50,8 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         builder.StartFetchingPrevious(plan, baseImage.Layers.Select(l => l.Digest).ToHashSet());
         var layers = builder.BuildAll(plan);
         cancellationToken.ThrowIfCancellationRequested();
+        // The base's layers go into the store (once: a republish finds them there), and the layout links them from there.
+        baseBlobs?.Store(baseImage.Layers, cancellationToken);
         // Encrypted before anything is written: the layout only ever receives the ciphertext of an encrypted layer.
         warmingUp?.GetAwaiter().GetResult();
         var encrypted = encryptor is null ? null : Encrypt(encryptor, request.Encryption!.Layers, baseImage, layers, cancellationToken);
