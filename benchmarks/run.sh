@@ -281,7 +281,7 @@ if [ "$memory" = 1 ]; then
   rss() { # WIRING LABEL COMMAND...: records the peak RSS (KB) of COMMAND
     local wiring=$1 label=$2; shift 2
     # COMMAND may be one of lib.sh's functions, which /usr/bin/time cannot run: a child bash runs it (exported).
-    export -f bench_ours bench_sdk
+    export -f bench_ours bench_sdk bench_settle
     export BENCH_REGISTRY BENCH_PUSH_REGISTRY
     /usr/bin/time -v -o "$work/time.txt" bash -c '"$@"' rss "$@" || fail
     record huge "$wiring" memory "$label" "$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")"
