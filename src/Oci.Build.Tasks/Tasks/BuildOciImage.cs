@@ -141,6 +141,8 @@ public sealed class BuildOciImage : OciTask
 
         // Registry bases: pulled through the shared cache; the SDK's credential variables are bound to the hosts involved.
         var registrySettings = RegistryTaskSettings.Create(CacheDirectory, RegistriesConfig, HostsDirectory, NameDelegation);
+        // A push follows: its first-request costs are paid while the image is built (not awaited; it ends on its own).
+        if (settings.Registry is { } pushRegistry) _ = RegistryWarmUp.Start(registrySettings, pushRegistry, settings.Repository, Cancellation);
         using var registries = new RegistryBaseImages(registrySettings, this, NullIfEmpty(Registry));
         if (!SelfContained && request.BaseImage is null or "scratch")
             ((IBuildLog)this).Warning(ErrorCodes.NoRuntimeInImage,

@@ -57,7 +57,13 @@ public sealed class PublishFailureTests(SamplePublishedWithoutImage built) : ICl
             stream.WriteByte((byte)(b ^ 0xFF));
         }
 
-        var result = sample.Publish(new Dictionary<string, string> { ["ContainerBaseImage"] = $"oci:{Path.GetFullPath(baseCopy)}:runtime-deps" });
+        // A cache that has not stored this base's layer yet (the sample's own cache holds it from the first publish, and a
+        // stored layer is linked from there without reading the base again): the damaged file is read, and refused.
+        var result = sample.Publish(new Dictionary<string, string>
+        {
+            ["ContainerBaseImage"] = $"oci:{Path.GetFullPath(baseCopy)}:runtime-deps",
+            ["OciBuildCacheDirectory"] = Path.Combine(sample.Directory, "..", "fresh-cache"),
+        });
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("error OCI1002", result.Output);
         Assert.Contains(manifest.Layers[0].Digest.ToString(), result.Output);
