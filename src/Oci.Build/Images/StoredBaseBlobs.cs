@@ -1,3 +1,4 @@
+using Oci.Build.Graph;
 using Oci.Build.Layout;
 using Oci.Build.Oci;
 using Oci.Build.Store;
@@ -23,25 +24,14 @@ public sealed class StoredBaseBlobs(IBlobSource local, ContentStore store) : IBl
 
     public byte[] ReadManifest(Descriptor descriptor, string what) => local.ReadManifest(descriptor, what);
 
-    /// <summary>Copies the layers the store does not hold yet into it, each verified against its descriptor.</summary>
+    /// <summary>Copies the layers the store does not hold yet into it, each verified against its descriptor (by the stream the local base opens).</summary>
     public void Store(IEnumerable<Descriptor> layers, CancellationToken cancellationToken)
     {
+        var sink = new ContentStoreSink(store);
         foreach (var layer in layers.DistinctBy(l => l.Digest))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (store.Has(layer.Digest, layer.Size)) continue;
-            var temp = store.NewTempFile();
-            try
-            {
-                using (var input = local.OpenBlob(layer))
-                using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-                    input.CopyTo(output, 1 << 17);
-                store.Store(temp, layer.Digest);
-            }
-            finally
-            {
-                if (File.Exists(temp)) File.Delete(temp);
-            }
+            var blob = new BlobContent(layer, _ => Task.FromResult(local.OpenBlob(layer)), local.TryGetBlobPath(layer.Digest));
+            sink.PutBlobAsync(blob, cancellationToken).GetAwaiter().GetResult();
         }
     }
 }
