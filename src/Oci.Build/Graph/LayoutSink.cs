@@ -49,7 +49,7 @@ public sealed class LayoutSink : IImageSink
                 : new BlobPushResult(blob.Descriptor, BlobOutcome.Uploaded, blob.Descriptor.Size);
         }
         await using var stream = await blob.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return _writer.WriteBlob(blob.Descriptor, stream)
+        return await _writer.WriteBlobAsync(blob.Descriptor, stream, cancellationToken).ConfigureAwait(false)
             ? new BlobPushResult(blob.Descriptor, BlobOutcome.Uploaded, blob.Descriptor.Size)
             : new BlobPushResult(blob.Descriptor, BlobOutcome.Existed, 0);
     }, cancellationToken);

@@ -148,7 +148,21 @@ public sealed class OciLayoutWriter : IDisposable
     /// Writes a blob from a stream that verifies itself (its last read throws on a mismatch); nothing is kept on a
     /// failure. False when the blob was already there.
     /// </summary>
-    public bool WriteBlob(Descriptor descriptor, Stream verifiedInput)
+    public bool WriteBlob(Descriptor descriptor, Stream verifiedInput) =>
+        Write(descriptor, output =>
+        {
+            verifiedInput.CopyTo(output, 1 << 17);
+            return Task.CompletedTask;
+        }).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// <see cref="WriteBlob(Descriptor, Stream)"/> for a stream from the network: read asynchronously, since a
+    /// synchronous read of an HTTP response spins each time the socket is empty (<see cref="StreamCopy"/>).
+    /// </summary>
+    public Task<bool> WriteBlobAsync(Descriptor descriptor, Stream verifiedInput, CancellationToken cancellationToken) =>
+        Write(descriptor, output => StreamCopy.ReadAsyncWriteSync(verifiedInput, output, cancellationToken));
+
+    private async Task<bool> Write(Descriptor descriptor, Func<FileStream, Task> copy)
     {
         if (!_blobs.TryAdd(descriptor.Digest, true)) return false;
         var temp = NewTempFile(descriptor.Digest);
@@ -156,7 +170,7 @@ public sealed class OciLayoutWriter : IDisposable
         {
             using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                verifiedInput.CopyTo(output, 1 << 17);
+                await copy(output).ConfigureAwait(false);
                 if (output.Length != descriptor.Size)
                     throw new OciException(ErrorCodes.DigestMismatch, $"Blob {descriptor.Digest} is {output.Length} bytes, expected {descriptor.Size}.");
             }
