@@ -366,15 +366,16 @@ public static class ThickArchiveWriter
                 opened.Remove(entry.Path);
                 position++;
                 using var content = task.GetAwaiter().GetResult();
+                // Blobs may come straight from a registry: read asynchronously (ReproducibleTarWriter.WriteFileAsync).
                 if (hashes.ContainsKey(entry.Path))
                 {
-                    tar.WriteFile("./" + entry.Path, content, file.Size, 0b110_100_100);
+                    tar.WriteFileAsync("./" + entry.Path, content, file.Size, 0b110_100_100, cancellationToken).GetAwaiter().GetResult();
                 }
                 else
                 {
                     // A blob named by another algorithm: its sha256 for the checksum file is measured as it is written.
                     using var hashing = new HashingReadStream(content);
-                    tar.WriteFile("./" + entry.Path, hashing, file.Size, 0b110_100_100);
+                    tar.WriteFileAsync("./" + entry.Path, hashing, file.Size, 0b110_100_100, cancellationToken).GetAwaiter().GetResult();
                     hashes[entry.Path] = hashing.Sha256Hex;
                 }
             }
@@ -419,6 +420,16 @@ public static class ThickArchiveWriter
             _hash.AppendData(buffer[..n]);
             return n;
         }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            _hash.AppendData(buffer.Span[..n]);
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         protected override void Dispose(bool disposing)
         {

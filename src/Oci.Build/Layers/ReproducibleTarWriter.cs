@@ -23,7 +23,19 @@ public sealed class ReproducibleTarWriter(Stream output, long unixTime, int uid 
     public void WriteSymlink(string path, string target, int mode = 0b111_111_111) =>
         WriteHeader(path, (byte)'2', mode, 0, target);
 
-    public void WriteFile(string path, Stream content, long size, int mode)
+    public void WriteFile(string path, Stream content, long size, int mode) =>
+        WriteFile(path, content, size, mode, synchronous: true, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// <see cref="WriteFile(string, Stream, long, int)"/> for content from the network: read asynchronously, since a
+    /// synchronous read of an HTTP response spins each time the socket is empty. The tar itself is still written
+    /// synchronously, to a local file.
+    /// </summary>
+    public Task WriteFileAsync(string path, Stream content, long size, int mode, CancellationToken cancellationToken) =>
+        WriteFile(path, content, size, mode, synchronous: false, cancellationToken);
+
+    // With synchronous: true it never awaits, so it completes on the caller's thread without allocating.
+    private async Task WriteFile(string path, Stream content, long size, int mode, bool synchronous, CancellationToken cancellationToken)
     {
         WriteHeader(path, (byte)'0', mode, size, linkTarget: null);
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 17);
@@ -32,13 +44,15 @@ public sealed class ReproducibleTarWriter(Stream output, long unixTime, int uid 
             long remaining = size;
             while (remaining > 0)
             {
-                var n = content.Read(buffer, 0, (int)Math.Min(buffer.Length, remaining));
+                var wanted = (int)Math.Min(buffer.Length, remaining);
+                var n = synchronous ? content.Read(buffer, 0, wanted) : await content.ReadAsync(buffer.AsMemory(0, wanted), cancellationToken).ConfigureAwait(false);
                 if (n == 0)
                     throw new IOException($"'{path}' ended after {size - remaining} of {size} bytes: it changed while the layer was written.");
                 output.Write(buffer, 0, n);
                 remaining -= n;
             }
-            if (content.ReadByte() != -1)
+            var beyond = synchronous ? content.Read(buffer, 0, 1) : await content.ReadAsync(buffer.AsMemory(0, 1), cancellationToken).ConfigureAwait(false);
+            if (beyond != 0)
                 throw new IOException($"'{path}' grew beyond {size} bytes while the layer was written.");
         }
         finally

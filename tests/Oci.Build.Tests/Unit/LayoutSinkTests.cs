@@ -45,27 +45,4 @@ public sealed class LayoutSinkTests : IDisposable
 
     private static BlobContent Network(Descriptor descriptor, byte[] bytes) =>
         new(descriptor, _ => Task.FromResult<Stream>(new VerifyingReadStream(new AsyncOnlyStream(bytes), descriptor.Digest, descriptor.Size, "the blob")), null);
-
-    /// <summary>Delivers its bytes in small pieces, each after a yield, and refuses synchronous reads.</summary>
-    private sealed class AsyncOnlyStream(byte[] bytes) : ForwardOnlyReadStream
-    {
-        private int _position;
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new InvalidOperationException("read synchronously");
-
-        public override int Read(Span<byte> buffer) => throw new InvalidOperationException("read synchronously");
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            await Task.Yield();
-            var n = Math.Min(Math.Min(buffer.Length, 64 << 10), bytes.Length - _position);
-            bytes.AsMemory(_position, n).CopyTo(buffer);
-            _position += n;
-            return n;
-        }
-
-        public override long Length => bytes.Length;
-
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-    }
 }
