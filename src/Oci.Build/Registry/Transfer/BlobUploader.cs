@@ -28,11 +28,12 @@ public sealed class BlobUploader(RegistryClient client, UploadOptions options, I
 {
     private RetryPolicy Retry => client.Connection.Transport.Options.Retry;
 
-    /// <param name="open">Opens the blob's content as a seekable stream (a layout file).</param>
+    /// <param name="content">Asked once, only when the bytes must be sent (the registry has no such blob and no mount
+    /// gave it): gives an opener of the blob's content as a seekable stream (a layout file, a spooled download).</param>
     /// <param name="chooseMountSource">Picks a repository on the same registry to mount from (or null); asked after the HEAD,
     /// when the token for the push (and what it grants) is known.</param>
     /// <param name="answered">Called once the first request (the HEAD) is answered, or failed: the token for the scopes is then known.</param>
-    public async Task<BlobPushResult> PushAsync(string repository, Descriptor blob, Func<Stream> open, Func<string?> chooseMountSource,
+    public async Task<BlobPushResult> PushAsync(string repository, Descriptor blob, Func<CancellationToken, Task<Func<Stream>>> content, Func<string?> chooseMountSource,
         IReadOnlyList<RegistryScope> scopes, CancellationToken cancellationToken, Action? answered = null)
     {
         bool exists;
@@ -63,6 +64,7 @@ public sealed class BlobUploader(RegistryClient client, UploadOptions options, I
             session = location; // 202: the registry declined the mount and opened a normal upload instead
         }
 
+        var open = await content(cancellationToken).ConfigureAwait(false);
         long sent = 0;
         var progress = blob.Size >= options.ProgressThreshold ? new TransferProgress(log, "pushing", blob.Digest, blob.Size, options.ProgressInterval) : null;
         void Count(long n)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Oci.Build.Graph;
+using Oci.Build.IO;
 using Oci.Build.Oci;
 using Oci.Build.Registry.Auth;
 
@@ -86,8 +87,8 @@ public sealed class RegistrySink : IImageSink
         string? spooled = null;
         try
         {
-            return await _uploader.PushAsync(_repository, blob.Descriptor, () => blob.OpenSeekable is { } open ? open()
-                    : new FileStream(spooled ??= Spool(blob, cancellationToken), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan),
+            return await _uploader.PushAsync(_repository, blob.Descriptor,
+                async token => blob.OpenSeekable ?? BlobContent.FileOpener(spooled = await SpoolAsync(blob, token).ConfigureAwait(false)),
                 chooseMountSource, scopes, cancellationToken, first ? () => _firstAnswer.TrySetResult() : null).ConfigureAwait(false);
         }
         finally
@@ -110,14 +111,15 @@ public sealed class RegistrySink : IImageSink
     {
     }
 
-    private static string Spool(BlobContent blob, CancellationToken cancellationToken)
+    /// <summary>The blob into a temporary file, verified on the way; read asynchronously (see <see cref="StreamCopy"/>).</summary>
+    private static async Task<string> SpoolAsync(BlobContent blob, CancellationToken cancellationToken)
     {
         var path = Path.Combine(Path.GetTempPath(), $"oci-build-spool-{Guid.NewGuid():N}");
         try
         {
-            using var input = blob.OpenAsync(cancellationToken).GetAwaiter().GetResult();
+            await using var input = await blob.OpenAsync(cancellationToken).ConfigureAwait(false);
             using var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-            input.CopyTo(output, 1 << 17); // the last read throws when the bytes are not the descriptor's
+            await StreamCopy.ReadAsyncWriteSync(input, output, cancellationToken).ConfigureAwait(false); // the last read throws when the bytes are not the descriptor's
         }
         catch
         {
