@@ -1,4 +1,6 @@
+using Oci.Build.Graph;
 using Oci.Build.IO;
+using Oci.Build.Oci;
 
 namespace Oci.Build.Tests.Infrastructure;
 
@@ -9,6 +11,10 @@ namespace Oci.Build.Tests.Infrastructure;
 public sealed class AsyncOnlyStream(byte[] bytes) : ForwardOnlyReadStream
 {
     private int _position;
+
+    /// <summary>A blob as a registry serves it: read asynchronously, checked against its descriptor at the end.</summary>
+    public static BlobContent Blob(Descriptor descriptor, byte[] bytes) =>
+        new(descriptor, _ => Task.FromResult<Stream>(new VerifyingReadStream(new AsyncOnlyStream(bytes), descriptor.Digest, descriptor.Size, "the blob")), null);
 
     public override int Read(byte[] buffer, int offset, int count) => throw new InvalidOperationException("read synchronously");
 

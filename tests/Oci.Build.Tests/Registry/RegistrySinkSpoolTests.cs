@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Oci.Build.Graph;
-using Oci.Build.IO;
 using Oci.Build.Oci;
 using Oci.Build.Registry;
 using Oci.Build.Registry.Auth;
@@ -30,7 +29,7 @@ public sealed class RegistrySinkSpoolTests
 
         using (var sink = new RegistrySink(client, "spool/app", [], harness.Log, harness.Upload))
         {
-            var pushed = await sink.PutBlobAsync(Network(descriptor, bytes), CancellationToken.None);
+            var pushed = await sink.PutBlobAsync(AsyncOnlyStream.Blob(descriptor, bytes), CancellationToken.None);
             Assert.Equal(BlobOutcome.Uploaded, pushed.Outcome);
             // The registry has it now: the HEAD says so, and the content is not even opened.
             var again = await sink.PutBlobAsync(new BlobContent(descriptor, _ => throw new InvalidOperationException("opened"), null), CancellationToken.None);
@@ -40,7 +39,7 @@ public sealed class RegistrySinkSpoolTests
             var other = RandomNumberGenerator.GetBytes(300 << 10);
             var otherDescriptor = Layer(other);
             other[^1] ^= 1;
-            var error = await Assert.ThrowsAsync<OciException>(() => sink.PutBlobAsync(Network(otherDescriptor, other), CancellationToken.None));
+            var error = await Assert.ThrowsAsync<OciException>(() => sink.PutBlobAsync(AsyncOnlyStream.Blob(otherDescriptor, other), CancellationToken.None));
             Assert.Equal(ErrorCodes.DigestMismatch, error.Code);
             Assert.False(await client.BlobExistsAsync("spool/app", otherDescriptor.Digest, scopes, CancellationToken.None));
         }
@@ -52,7 +51,4 @@ public sealed class RegistrySinkSpoolTests
     }
 
     private static Descriptor Layer(byte[] bytes) => new() { MediaType = MediaTypes.OciLayerGzip, Digest = Digest.Of(bytes), Size = bytes.Length };
-
-    private static BlobContent Network(Descriptor descriptor, byte[] bytes) =>
-        new(descriptor, _ => Task.FromResult<Stream>(new VerifyingReadStream(new AsyncOnlyStream(bytes), descriptor.Digest, descriptor.Size, "the blob")), null);
 }

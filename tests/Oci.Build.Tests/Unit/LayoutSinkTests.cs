@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Oci.Build.Graph;
-using Oci.Build.IO;
 using Oci.Build.Oci;
 using Oci.Build.Tests.Infrastructure;
 
@@ -23,7 +22,7 @@ public sealed class LayoutSinkTests : IDisposable
         var good = _temp.Combine("good");
         using (var sink = new LayoutSink(good))
         {
-            var result = await sink.PutBlobAsync(Network(descriptor, bytes), CancellationToken.None);
+            var result = await sink.PutBlobAsync(AsyncOnlyStream.Blob(descriptor, bytes), CancellationToken.None);
             Assert.Equal(BlobOutcome.Uploaded, result.Outcome);
             await sink.CommitAsync(CancellationToken.None);
         }
@@ -35,14 +34,11 @@ public sealed class LayoutSinkTests : IDisposable
         var bad = _temp.Combine("bad");
         using (var sink = new LayoutSink(bad))
         {
-            var error = await Assert.ThrowsAsync<OciException>(() => sink.PutBlobAsync(Network(descriptor, tampered), CancellationToken.None));
+            var error = await Assert.ThrowsAsync<OciException>(() => sink.PutBlobAsync(AsyncOnlyStream.Blob(descriptor, tampered), CancellationToken.None));
             Assert.Equal(ErrorCodes.DigestMismatch, error.Code);
             Assert.False(sink.HasBlob(descriptor.Digest));
         }
         Assert.False(Directory.Exists(bad));
         Assert.DoesNotContain(Directory.GetFileSystemEntries(_temp.Path), e => Path.GetFileName(e).StartsWith(".bad", StringComparison.Ordinal));
     }
-
-    private static BlobContent Network(Descriptor descriptor, byte[] bytes) =>
-        new(descriptor, _ => Task.FromResult<Stream>(new VerifyingReadStream(new AsyncOnlyStream(bytes), descriptor.Digest, descriptor.Size, "the blob")), null);
 }
