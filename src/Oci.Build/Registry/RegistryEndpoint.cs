@@ -12,7 +12,10 @@ public sealed record RegistryEndpoint
     /// <summary><c>https</c> or <c>http</c> when configuration fixed it (hosts.toml <c>server</c>); null to decide by policy.</summary>
     public string? Scheme { get; init; }
 
-    /// <summary>Plain HTTP is allowed (insecure registries, loopback): HTTPS is tried first, HTTP when the server speaks no TLS.</summary>
+    /// <summary>
+    /// Plain HTTP is allowed (insecure registries, loopback): HTTPS is tried first, HTTP when the server speaks no TLS; on a
+    /// loopback address, plain HTTP is asked first (<see cref="Transport.RegistryTransport"/>).
+    /// </summary>
     public bool AllowPlainHttp { get; init; }
 
     /// <summary>The certificate is not verified (DOTNET_CONTAINER_INSECURE_REGISTRIES, registries.conf insecure, hosts.toml skip_verify).</summary>

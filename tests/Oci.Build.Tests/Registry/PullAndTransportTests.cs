@@ -139,6 +139,49 @@ public sealed class PullAndTransportTests
     }
 
     [Fact]
+    public void A_plain_HTTP_registry_on_a_loopback_address_is_reached_without_a_TLS_attempt_and_a_TLS_one_still_over_TLS()
+    {
+        using var harness = new EngineHarness();
+        var schemes = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        harness.Transport = harness.Transport with { WrapHandler = inner => new RecordingHandler(inner, schemes) };
+        var layout = harness.Combine("base");
+        TestImages.Base(harness.Work, layout, harness.Cache, 8 * 1024);
+
+        // A plain HTTP registry on 127.0.0.1 (CI's local registry): plain HTTP is asked first, so no request is ever https.
+        using (var plain = new RegistryServer())
+        {
+            harness.Push(layout, plain.Host, "lib/plain", "1");
+            using var pulled = harness.Pull($"{plain.Host}/lib/plain:1");
+            Assert.Equal(TestImages.ManifestDigest(layout), pulled.ManifestDescriptor!.Digest);
+            Assert.NotEmpty(schemes);
+            Assert.All(schemes, s => Assert.Equal("http", s));
+        }
+
+        // A TLS registry on a loopback address answers that plain request 400: it is still reached over TLS (here not
+        // verified, as the insecure list asks), never over plain HTTP.
+        var pki = new TestPki(harness.Combine("pki"));
+        var (cert, key, _) = pki.IssueServer("registry");
+        using var tls = new RegistryServer(tls: (cert, key));
+        harness.Environment["DOTNET_CONTAINER_INSECURE_REGISTRIES"] = tls.Host;
+        schemes.Clear();
+        var pushed = harness.Push(layout, tls.Host, "lib/tls", "1");
+        Assert.Equal(TestImages.ManifestDigest(layout), pushed.ManifestDigest);
+        Assert.Equal("http", schemes.First());           // the one plain question, refused
+        Assert.All(schemes.Skip(1), s => Assert.Equal("https", s));
+        Assert.Contains(schemes, s => s == "https");
+    }
+
+    /// <summary>Records the scheme of every request the engine sends, then lets it through.</summary>
+    private sealed class RecordingHandler(HttpMessageHandler inner, System.Collections.Concurrent.ConcurrentQueue<string> schemes) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            schemes.Enqueue(request.RequestUri!.Scheme);
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    [Fact]
     public void Chunked_uploads_resume_after_resets_and_retry_5xx_and_429()
     {
         using var harness = new EngineHarness();

