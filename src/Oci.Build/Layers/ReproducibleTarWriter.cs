@@ -13,6 +13,7 @@ public sealed class ReproducibleTarWriter(Stream output, long unixTime, int uid 
 {
     private const int Block = 512;
     private const long MaxUstarSize = 077777777777; // 11 octal digits
+    private const int CopyBufferSize = 1 << 17;
     private static readonly byte[] Zeros = new byte[Block * 2];
     private bool _finished;
 
@@ -23,37 +24,20 @@ public sealed class ReproducibleTarWriter(Stream output, long unixTime, int uid 
     public void WriteSymlink(string path, string target, int mode = 0b111_111_111) =>
         WriteHeader(path, (byte)'2', mode, 0, target);
 
-    public void WriteFile(string path, Stream content, long size, int mode) =>
-        WriteFile(path, content, size, mode, synchronous: true, CancellationToken.None).GetAwaiter().GetResult();
-
-    /// <summary>
-    /// <see cref="WriteFile(string, Stream, long, int)"/> for content from the network: read asynchronously, since a
-    /// synchronous read of an HTTP response spins each time the socket is empty. The tar itself is still written
-    /// synchronously, to a local file.
-    /// </summary>
-    public Task WriteFileAsync(string path, Stream content, long size, int mode, CancellationToken cancellationToken) =>
-        WriteFile(path, content, size, mode, synchronous: false, cancellationToken);
-
-    // With synchronous: true it never awaits, so it completes on the caller's thread without allocating.
-    private async Task WriteFile(string path, Stream content, long size, int mode, bool synchronous, CancellationToken cancellationToken)
+    public void WriteFile(string path, Stream content, long size, int mode)
     {
         WriteHeader(path, (byte)'0', mode, size, linkTarget: null);
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 17);
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
         {
-            long remaining = size;
-            while (remaining > 0)
+            for (long remaining = size; remaining > 0;)
             {
-                var wanted = (int)Math.Min(buffer.Length, remaining);
-                var n = synchronous ? content.Read(buffer, 0, wanted) : await content.ReadAsync(buffer.AsMemory(0, wanted), cancellationToken).ConfigureAwait(false);
-                if (n == 0)
-                    throw new IOException($"'{path}' ended after {size - remaining} of {size} bytes: it changed while the layer was written.");
+                var n = content.Read(buffer, 0, (int)Math.Min(buffer.Length, remaining));
+                if (n == 0) throw EndedEarly(path, size, remaining);
                 output.Write(buffer, 0, n);
                 remaining -= n;
             }
-            var beyond = synchronous ? content.Read(buffer, 0, 1) : await content.ReadAsync(buffer.AsMemory(0, 1), cancellationToken).ConfigureAwait(false);
-            if (beyond != 0)
-                throw new IOException($"'{path}' grew beyond {size} bytes while the layer was written.");
+            if (content.Read(buffer, 0, 1) != 0) throw Grew(path, size);
         }
         finally
         {
@@ -61,6 +45,39 @@ public sealed class ReproducibleTarWriter(Stream output, long unixTime, int uid 
         }
         Pad(size);
     }
+
+    /// <summary>
+    /// <see cref="WriteFile(string, Stream, long, int)"/> for content from the network: read asynchronously, since a
+    /// synchronous read of an HTTP response spins each time the socket is empty. The tar itself is still written
+    /// synchronously, to a local file. (The local path keeps its own synchronous loop: going through this state machine
+    /// made it one more large method that the JIT compiles again, twice, in the middle of every cold build.)
+    /// </summary>
+    public async Task WriteFileAsync(string path, Stream content, long size, int mode, CancellationToken cancellationToken)
+    {
+        WriteHeader(path, (byte)'0', mode, size, linkTarget: null);
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            for (long remaining = size; remaining > 0;)
+            {
+                var n = await content.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)), cancellationToken).ConfigureAwait(false);
+                if (n == 0) throw EndedEarly(path, size, remaining);
+                output.Write(buffer, 0, n);
+                remaining -= n;
+            }
+            if (await content.ReadAsync(buffer.AsMemory(0, 1), cancellationToken).ConfigureAwait(false) != 0) throw Grew(path, size);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        Pad(size);
+    }
+
+    private static IOException EndedEarly(string path, long size, long remaining) =>
+        new($"'{path}' ended after {size - remaining} of {size} bytes: it changed while the layer was written.");
+
+    private static IOException Grew(string path, long size) => new($"'{path}' grew beyond {size} bytes while the layer was written.");
 
     /// <summary>Writes the two zero blocks that end a tar archive.</summary>
     public void Finish()
@@ -74,20 +91,20 @@ public sealed class ReproducibleTarWriter(Stream output, long unixTime, int uid 
 
     private void WriteHeader(string path, byte type, int mode, long size, string? linkTarget, (int Uid, int Gid)? owner = null)
     {
-        var pax = new List<(string Key, string Value)>();
+        List<(string Key, string Value)>? pax = null;
         var (prefix, name) = SplitUstarName(path);
         if (name is null)
         {
-            pax.Add(("path", path));
+            (pax ??= []).Add(("path", path));
             name = Truncate(path, 100);
             prefix = "";
         }
         if (linkTarget is not null && Encoding.UTF8.GetByteCount(linkTarget) > 100)
-            pax.Add(("linkpath", linkTarget));
+            (pax ??= []).Add(("linkpath", linkTarget));
         if (size > MaxUstarSize)
-            pax.Add(("size", size.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            (pax ??= []).Add(("size", size.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
-        if (pax.Count > 0)
+        if (pax is not null)
         {
             var records = PaxRecords(pax);
             // The extended header's own name must not depend on the process (the .NET TarWriter puts the pid there).
@@ -111,18 +128,15 @@ public sealed class ReproducibleTarWriter(Stream output, long unixTime, int uid 
         header.AsSpan(148, 8).Fill((byte)' ');
         header[156] = type;
         if (linkTarget is not null) Ascii(header, 157, 100, linkTarget);
-        Encoding.ASCII.GetBytes("ustar\0").CopyTo(header, 257);
-        Encoding.ASCII.GetBytes("00").CopyTo(header, 263);
+        "ustar\0"u8.CopyTo(header.AsSpan(257));
+        "00"u8.CopyTo(header.AsSpan(263));
         // uname/gname stay empty: names differ between machines, ids are what a runtime uses.
         Octal(header, 329, 8, 0);
         Octal(header, 337, 8, 0);
         Ascii(header, 345, 155, prefix);
         long checksum = 0;
         foreach (var b in header) checksum += b;
-        var text = Convert.ToString(checksum, 8).PadLeft(6, '0');
-        Encoding.ASCII.GetBytes(text).CopyTo(header, 148);
-        header[154] = 0;
-        header[155] = (byte)' ';
+        Octal(header, 148, 7, checksum); // six digits and a NUL, then the space that stays from the fill above
         return header;
     }
 
@@ -165,7 +179,7 @@ public sealed class ReproducibleTarWriter(Stream output, long unixTime, int uid 
         return builder.ToArray();
     }
 
-    private static bool IsAscii(string text) => text.All(c => c is > '\0' and < (char)0x80);
+    private static bool IsAscii(string text) => !text.AsSpan().ContainsAnyExceptInRange('\u0001', '\u007f');
 
     private static string Truncate(string text, int max)
     {
@@ -173,18 +187,23 @@ public sealed class ReproducibleTarWriter(Stream output, long unixTime, int uid 
         return ascii.Length <= max ? ascii : ascii[..max];
     }
 
+    // Header fields are formatted by hand, into the header itself: a tar has one header per file, and string formatting
+    // and encoding there allocated several strings per file and made a dozen framework methods hot enough for the JIT to
+    // compile them again during the build.
+
+    /// <summary>Text already made ASCII (<see cref="SplitUstarName"/>, <see cref="Truncate"/>), left-aligned, NUL-padded.</summary>
     private static void Ascii(byte[] header, int offset, int length, string text)
     {
-        var bytes = Encoding.ASCII.GetBytes(text);
-        if (bytes.Length > length) throw new ArgumentException($"'{text}' does not fit in {length} bytes.");
-        bytes.CopyTo(header, offset);
+        if (text.Length > length) throw new ArgumentException($"'{text}' does not fit in {length} bytes.");
+        Encoding.ASCII.GetBytes(text, header.AsSpan(offset, length));
     }
 
+    /// <summary>Zero-padded octal digits, then a NUL: <paramref name="length"/> bytes in all.</summary>
     private static void Octal(byte[] header, int offset, int length, long value)
     {
-        var text = Convert.ToString(value, 8).PadLeft(length - 1, '0');
-        if (text.Length > length - 1) throw new ArgumentOutOfRangeException(nameof(value), $"{value} does not fit a {length}-byte octal field.");
-        Encoding.ASCII.GetBytes(text).CopyTo(header, offset);
+        if (value < 0 || (length - 1 < 21 && value >> (3 * (length - 1)) != 0))
+            throw new ArgumentOutOfRangeException(nameof(value), $"{value} does not fit a {length}-byte octal field.");
+        for (var i = offset + length - 2; i >= offset; i--, value >>= 3) header[i] = (byte)('0' + (value & 7));
         header[offset + length - 1] = 0;
     }
 }
