@@ -149,11 +149,13 @@ What is measured:
   layer on every run).
 - encrypted: the package wiring with `ContainerEncrypt` for one RSA (`jwe:`) recipient against the same build without;
   image step = `BuildOciImage`, which encrypts the layers it built before it writes the layout; cold (empty cache) and
-  a one-line change with a warm cache.
+  a one-line change with a warm cache; which of the two goes first alternates with the repetition.
 - transfers: the HelloOci layout pushed with `dotnet oci copy` (the tool packages the SDK package carries, installed
   with `dotnet tool install`, which picks the linux-x64 one, a native program (Native AOT)) and with `skopeo copy`, each to an empty `docker-registry`, then copied back into an
   empty layout (both keep the manifest digest; the script checks). `dotnet oci copy` also carries the image's SBOM
-  referrer. "curl": the same blobs sent (fetched) one after another with curl, no manifests, for scale.
+  referrer. "curl": the same blobs sent (fetched) one after another with curl, no manifests, for scale. The registries
+  listen on 127.0.0.1 over plain HTTP: Oci.Build asks a loopback address over plain HTTP first, skopeo
+  (`--tls-verify=false`) tries TLS first and then plain HTTP; for a registry elsewhere both use TLS at once.
 - release archive: `benchmarks/air-gap.sh`: `dotnet oci export` of the samples/AirGapRelease bundle and `import` into
   an empty registry, against `skopeo copy --all` of the same images into a layout and from it.
 - peak RSS: `/usr/bin/time -v` (maximum resident set size) of `dotnet publish`, generated app with a 1 GB publish
