@@ -10,7 +10,9 @@ namespace Oci.Build.Registry;
 /// each: the push took 184-196 ms before and 111-144 ms after, the image step it shares the cores with 87-93 and 119-155
 /// ms; both together 279 ms and 236 ms (medians). It sends the push registry the unauthenticated <c>GET /v2/</c> every
 /// client sends first, with no credentials, and keeps nothing. It never fails or waits for the build: whatever goes
-/// wrong, the push meets again and reports, and it ends on its own (within the probe timeout).
+/// wrong, the push meets again and reports, and it ends on its own (within the probe timeout). Where deciding between
+/// HTTPS and plain HTTP already asked the API root (a loopback registry, an HTTPS one that may speak plain HTTP), that
+/// request was the ping.
 /// </summary>
 public static class RegistryWarmUp
 {
@@ -24,6 +26,7 @@ public static class RegistryWarmUp
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(context.Transport.Options.ProbeTimeout);
             var root = await context.Transport.ApiRootAsync(endpoint, timeout.Token).ConfigureAwait(false);
+            if (context.Transport.ProbeWasAnswered(endpoint)) return;   // deciding the scheme already asked the API root
             using var response = await context.Transport.ClientFor(endpoint).GetAsync(root, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OciException or HttpRequestException or IOException or OperationCanceledException or InvalidOperationException or FormatException)

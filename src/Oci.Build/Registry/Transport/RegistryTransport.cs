@@ -14,6 +14,7 @@ public sealed class RegistryTransport : IDisposable
 {
     private readonly ConcurrentDictionary<string, (HttpClient Client, CertificatePolicy Policy)> _clients = new();
     private readonly ConcurrentDictionary<string, Task<string>> _schemes = new();
+    private readonly ConcurrentDictionary<string, bool> _probeAnswered = new();
     private readonly RegistryTransportOptions _options;
 
     public RegistryTransport(RegistryTransportOptions? options = null) => _options = options ?? new RegistryTransportOptions();
@@ -44,6 +45,12 @@ public sealed class RegistryTransport : IDisposable
     }
 
     /// <summary>
+    /// Whether deciding the endpoint's scheme got an HTTP answer from its API root: that probe was then the
+    /// unauthenticated <c>GET /v2/</c> every client sends first (<see cref="RegistryWarmUp"/> need not send another).
+    /// </summary>
+    public bool ProbeWasAnswered(RegistryEndpoint endpoint) => _probeAnswered.ContainsKey(endpoint.Host);
+
+    /// <summary>
     /// HTTPS always, except where plain HTTP is allowed: there, HTTPS is tried first and HTTP is used only when the server
     /// does not speak TLS at all. A certificate that fails validation is an error, never a reason to drop to HTTP.
     /// On a loopback address, where no network lies between us and the server, plain HTTP is asked first (below).
@@ -53,7 +60,10 @@ public sealed class RegistryTransport : IDisposable
         if (!endpoint.AllowPlainHttp) return "https";
         var (client, policy) = Entry(endpoint.Host, endpoint.SkipTlsVerify, endpoint.CaFiles);
         if (RegistryEndpoint.IsLoopback(endpoint.Host) && await AnswersPlainHttpAsync(client, endpoint, cancellationToken).ConfigureAwait(false))
+        {
+            _probeAnswered[endpoint.Host] = true;
             return "http";
+        }
         var failuresBefore = policy.LastFailure;
         using var probe = new HttpRequestMessage(HttpMethod.Get, $"https://{endpoint.Host}{endpoint.ApiRoot.TrimEnd('/')}/");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -61,6 +71,7 @@ public sealed class RegistryTransport : IDisposable
         try
         {
             using var response = await client.SendAsync(probe, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            _probeAnswered[endpoint.Host] = true;
             return "https";
         }
         catch (HttpRequestException ex) when (ex.InnerException is AuthenticationException || ex.HttpRequestError == HttpRequestError.SecureConnectionError)
@@ -96,8 +107,9 @@ public sealed class RegistryTransport : IDisposable
     {
         using var probe = new HttpRequestMessage(HttpMethod.Get, $"http://{endpoint.Host}{endpoint.ApiRoot.TrimEnd('/')}/");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // Short: a loopback registry answers in milliseconds, and a server that stays silent is then probed with TLS anyway.
-        timeout.CancelAfter(TimeSpan.FromTicks(Math.Min(_options.ProbeTimeout.Ticks, TimeSpan.TicksPerSecond)));
+        // The whole probe timeout, not less: on a loaded machine a shorter one gave up on registries that were only slow,
+        // and sent them a second request over TLS.
+        timeout.CancelAfter(_options.ProbeTimeout);
         try
         {
             using var response = await client.SendAsync(probe, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
