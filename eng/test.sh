@@ -19,6 +19,12 @@ if ((${#missing[@]})); then
 fi
 
 log=$(mktemp)
+# Everything the run puts in the temp folder (the tests' folders, and what the SDK, MSBuild and the tools leave there: a
+# `dotnet publish` alone leaves two empty folders in /tmp) goes into one folder of its own, removed when the run ends.
+# Its name is short: containerd's sockets live below it, and a Unix socket path has at most 107 characters.
+run_tmp=$(mktemp -d /tmp/oci-test.XXXXXX)
+trap 'rm -rf "$run_tmp"' EXIT
+export TMPDIR=$run_tmp
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1
 # The tests compile samples and the tools about a hundred times. Through the compiler server (the SDK's default, which
 # some machines turn off with UseSharedCompilation=false in the environment) each compile skips starting and JIT-ing

@@ -5,7 +5,9 @@ public sealed class TempDirectory : IDisposable
 {
     public TempDirectory(string? prefix = null)
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "oci-build-tests", $"{prefix ?? "t"}-{Guid.NewGuid():N}"[..Math.Min(40, (prefix ?? "t").Length + 33)]);
+        // Short: tools put Unix sockets below it (gpg-agent's, containerd's), and a socket path has at most 107 characters.
+        var name = $"{prefix ?? "t"}"[..Math.Min(16, (prefix ?? "t").Length)] + "-" + Guid.NewGuid().ToString("N")[..12];
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "oci-build-tests", name);
         Directory.CreateDirectory(Path);
     }
 
@@ -15,13 +17,24 @@ public sealed class TempDirectory : IDisposable
 
     public void Dispose()
     {
-        try
+        // A process a test started (an MSBuild node, a registry) may still be writing below the folder for a moment, which
+        // makes a recursive delete fail half-way; a few more tries leave nothing behind. eng/test.sh removes the run's
+        // whole temp folder at the end in any case.
+        for (var attempt = 1; ; attempt++)
         {
-            if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A process started by a test may still hold a file for a moment; the temp folder is cleaned by the OS anyway.
+            try
+            {
+                if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                Thread.Sleep(200 * attempt);
+            }
+            catch (IOException)
+            {
+                return;
+            }
         }
     }
 }
