@@ -112,22 +112,5 @@ bench_stop_scratch_registries() {
   BENCH_SCRATCH_PIDS=()
 }
 
-# bench_curl_upload LAYOUT REGISTRY REPO: the floor of a push, the registry's own share of it: every blob of LAYOUT sent
-# with curl, one after another (POST, then PUT of the file), nothing else (no manifests, no checks).
-bench_curl_upload() {
-  local blob digest location
-  for blob in "$1"/blobs/sha256/*; do
-    digest=sha256:$(basename "$blob")
-    location=$(curl -sS -i -X POST "http://$2/v2/$3/blobs/uploads/" | tr -d '\r' | awk 'tolower($1) == "location:" {print $2}')
-    case $location in http*) ;; *) location="http://$2$location" ;; esac
-    curl -sS -f -X PUT -H 'Content-Type: application/octet-stream' -T "$blob" "$location&digest=$digest" -o /dev/null || return 1
-  done
-}
-
-# bench_curl_download LAYOUT REGISTRY REPO: the floor of a pull: every blob of LAYOUT fetched with curl, one after another.
-bench_curl_download() {
-  local blob
-  for blob in "$1"/blobs/sha256/*; do
-    curl -sS -f "http://$2/v2/$3/blobs/sha256:$(basename "$blob")" -o /dev/null || return 1
-  done
-}
+# bench_cpu_ms PID: the CPU time (user and system) process PID has used so far, in milliseconds.
+bench_cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }

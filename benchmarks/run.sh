@@ -13,7 +13,7 @@
 # Cases: cold image step (empty cache: task time), no-change republish (whole `dotnet publish`, also against the same
 # publish without the image), one-line change pushed to a repository holding the previous image (bytes counted on the
 # registry side), the same from a fresh runner (empty cache), encrypted against unencrypted (cold, one-line change),
-# transfers (`dotnet oci copy` against `skopeo copy`, layout -> empty registry and back, with curl's floor), the
+# transfers (`dotnet oci copy` against `skopeo copy`, layout -> empty registry and back, with the registry's own CPU time), the
 # release archive's export and import (benchmarks/air-gap.sh), and peak RSS (/usr/bin/time -v) of a publish whose
 # publish folder is 1 GB and of `dotnet oci import` of its thick archive.
 # CASES (default: all) picks some: "build fresh encrypt transfer airgap" (build = cold, no-change, push).
@@ -209,20 +209,26 @@ encrypt() { # APP REVISION: the package wiring, unencrypted and encrypted for on
   done
 }
 
+transfer_step() { # APP TOOL METRIC REGISTRY_PID COMMAND...: the copy's time, and the registry's own CPU time during it
+  # (the work of receiving or sending the same bytes, whichever tool moves them: what no client can take off a copy).
+  local app=$1 tool=$2 metric=$3 pid=$4 before ms; shift 4
+  before=$(bench_cpu_ms "$pid")
+  ms=$(bench_ms "$@") || return 1
+  record "$app" "$tool" transfer "$metric" "$ms"
+  record "$app" "$tool" transfer "${metric%_ms}_registry_cpu_ms" "$(( $(bench_cpu_ms "$pid") - before ))"
+}
+
 transfer() { # APP REVISION: the package wiring's layout to an empty registry and back, `dotnet oci copy` against
-  # `skopeo copy` (each into its own empty registry, then each out again into an empty folder), and curl's floor.
-  local layout=$work/transfer-$1 ms digest
+  # `skopeo copy` (each into its own empty registry, then each out again into an empty folder).
+  local layout=$work/transfer-$1 digest
   if [ ! -d "$layout" ]; then cp -r "$(project pkg "$1")/bin/Release/net10.0/linux-x64/oci-layout" "$layout"; fi
   digest=$(python3 -c "import json; print(json.load(open('$layout/index.json'))['manifests'][0]['digest'])")
-  bench_scratch_registry "$work/scratch-ours-$2"; local ours=$BENCH_SCRATCH
-  bench_scratch_registry "$work/scratch-skopeo-$2"; local theirs=$BENCH_SCRATCH
-  bench_scratch_registry "$work/scratch-curl-$2"; local floor=$BENCH_SCRATCH
-  ms=$(bench_ms bench_quiet bench_oci copy -q "oci:$layout:latest" "docker://$ours/t/app:1") || return 1; record "$1" ours transfer push_layout_ms "$ms"
-  ms=$(bench_ms skopeo copy -q --dest-tls-verify=false "oci:$layout:latest" "docker://$theirs/t/app:1") || return 1; record "$1" skopeo transfer push_layout_ms "$ms"
-  ms=$(bench_ms bench_curl_upload "$layout" "$floor" t/app) || return 1; record "$1" curl transfer push_layout_ms "$ms"
-  ms=$(bench_ms bench_quiet bench_oci copy -q "docker://$ours/t/app:1" "oci:$work/pulled-ours-$2:1") || return 1; record "$1" ours transfer pull_layout_ms "$ms"
-  ms=$(bench_ms skopeo copy -q --src-tls-verify=false "docker://$theirs/t/app:1" "oci:$work/pulled-skopeo-$2:1") || return 1; record "$1" skopeo transfer pull_layout_ms "$ms"
-  ms=$(bench_ms bench_curl_download "$layout" "$floor" t/app) || return 1; record "$1" curl transfer pull_layout_ms "$ms"
+  bench_scratch_registry "$work/scratch-ours-$2"; local ours=$BENCH_SCRATCH ours_pid=${BENCH_SCRATCH_PIDS[-1]}
+  bench_scratch_registry "$work/scratch-skopeo-$2"; local theirs=$BENCH_SCRATCH theirs_pid=${BENCH_SCRATCH_PIDS[-1]}
+  transfer_step "$1" ours push_layout_ms "$ours_pid" bench_quiet bench_oci copy -q "oci:$layout:latest" "docker://$ours/t/app:1" || return 1
+  transfer_step "$1" skopeo push_layout_ms "$theirs_pid" skopeo copy -q --dest-tls-verify=false "oci:$layout:latest" "docker://$theirs/t/app:1" || return 1
+  transfer_step "$1" ours pull_layout_ms "$ours_pid" bench_quiet bench_oci copy -q "docker://$ours/t/app:1" "oci:$work/pulled-ours-$2:1" || return 1
+  transfer_step "$1" skopeo pull_layout_ms "$theirs_pid" skopeo copy -q --src-tls-verify=false "docker://$theirs/t/app:1" "oci:$work/pulled-skopeo-$2:1" || return 1
   # Like with like: both kept the manifest's digest.
   for pulled in "$work/pulled-ours-$2" "$work/pulled-skopeo-$2"; do
     [ "$(python3 -c "import json; print(json.load(open('$pulled/index.json'))['manifests'][0]['digest'])")" = "$digest" ] ||
