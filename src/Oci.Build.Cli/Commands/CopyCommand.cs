@@ -17,12 +17,17 @@ public sealed class CopyCommand : OciCommand
     private readonly Argument<string> _source = new("SOURCE") { Description = "Where the image is: oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker://HOST/REPO[:TAG|@DIGEST]." };
     private readonly Argument<string> _destination = new("DESTINATION") { Description = "Where it goes: oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker://HOST/REPO[:TAG]." };
     private readonly Option<bool> _all = new("--all") { Description = "Copy every platform of an index (default: only this machine's platform, as skopeo does)." };
+    private readonly Option<bool> _skipAttached = new("--skip-attached")
+    {
+        Description = "Copy the image alone, as skopeo does: not the signatures, attestations and SBOMs attached to it (default: they travel with it).",
+    };
 
     public CopyCommand() : base("copy", "Copy an image, digest-preserving; --all copies every platform of an index.")
     {
         Arguments.Add(_source);
         Arguments.Add(_destination);
         Options.Add(_all);
+        Options.Add(_skipAttached);
     }
 
     protected override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
@@ -45,9 +50,10 @@ public sealed class CopyCommand : OciCommand
         using var sink = registries.OpenSink(to, mountFrom: from.Transport == ImageTransport.Registry ? from : null);
         CopyResult result;
         using (var progress = context.Progress("copying"))
-            // Signatures and SBOMs attached to the image travel with it (same digest, so they stay valid).
+            // Signatures and SBOMs attached to the image travel with it (same digest, so they stay valid), unless told not to:
+            // finding them costs a few requests (the referrers API or its fallback tag, cosign's tags) that a bare copy skips.
             result = await ImageCopier.CopyAsync(source, sink, [new CopyRoot(root, tag is null ? [] : [tag])],
-                new CopyOptions { Progress = progress, IncludeAttached = true }, cancellationToken);
+                new CopyOptions { Progress = progress, IncludeAttached = !context.Parse.GetValue(_skipAttached) }, cancellationToken);
         context.Result(new JsonObject
             {
                 ["source"] = source.Description,

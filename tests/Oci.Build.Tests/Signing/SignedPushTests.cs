@@ -213,6 +213,13 @@ public sealed partial class SignedPushTests(SignedRegistries fixture) : IClassFi
         Assert.Equal(0, DotnetOci.Run("copy", $"oci:{layout}:1.0", $"docker://{fixture.Site.Host}/site-b/team/app:1.0").Exit);
         var acceptedB = CosignCheck.Verify(Keys.Public, $"{fixture.Site.Host}/site-b/team/app:1.0", remap: $"{fixture.Site.Host}/site-b={fixture.Build.Host}");
         Assert.True(acceptedB.ExitCode == 0, acceptedB.Output);
+
+        // --skip-attached copies the image alone, as skopeo does: the same digest, and no signature beside it.
+        var bare = fixture.Harness.Combine("bare");
+        Assert.Equal(0, DotnetOci.Run("copy", "--skip-attached", $"docker://{fixture.Build.Host}/team/app:1.0", $"oci:{bare}:1.0").Exit);
+        var bareLayout = OciLayout.Open(bare);
+        Assert.Equal(new[] { "1.0" }, bareLayout.Tags());
+        Assert.Equal(root.Digest, Assert.Single(bareLayout.Index.Manifests).Digest);
     }
 
     [Fact]
