@@ -219,22 +219,27 @@ transfer_step() { # APP TOOL METRIC REGISTRY_PID COMMAND...: the copy's time, an
 }
 
 transfer() { # APP REVISION: the package wiring's layout to an empty registry and back, `dotnet oci copy` against
-  # `skopeo copy` (each into its own empty registry, then each out again into an empty folder).
+  # `skopeo copy` (each into its own empty registry, then each out again into an empty folder). Like with like: skopeo
+  # copies the image alone, and so does `dotnet oci copy --skip-attached`; the default copy, which also carries the
+  # image's SBOM referrer (and looks for signatures), is measured beside them into a registry of its own.
   local layout=$work/transfer-$1 digest
   if [ ! -d "$layout" ]; then cp -r "$(project pkg "$1")/bin/Release/net10.0/linux-x64/oci-layout" "$layout"; fi
   digest=$(python3 -c "import json; print(json.load(open('$layout/index.json'))['manifests'][0]['digest'])")
   bench_scratch_registry "$work/scratch-ours-$2"; local ours=$BENCH_SCRATCH ours_pid=${BENCH_SCRATCH_PIDS[-1]}
   bench_scratch_registry "$work/scratch-skopeo-$2"; local theirs=$BENCH_SCRATCH theirs_pid=${BENCH_SCRATCH_PIDS[-1]}
-  transfer_step "$1" ours push_layout_ms "$ours_pid" bench_quiet bench_oci copy -q "oci:$layout:latest" "docker://$ours/t/app:1" || return 1
+  bench_scratch_registry "$work/scratch-attached-$2"; local attached=$BENCH_SCRATCH attached_pid=${BENCH_SCRATCH_PIDS[-1]}
+  transfer_step "$1" ours push_layout_ms "$ours_pid" bench_quiet bench_oci copy -q --skip-attached "oci:$layout:latest" "docker://$ours/t/app:1" || return 1
   transfer_step "$1" skopeo push_layout_ms "$theirs_pid" skopeo copy -q --dest-tls-verify=false "oci:$layout:latest" "docker://$theirs/t/app:1" || return 1
-  transfer_step "$1" ours pull_layout_ms "$ours_pid" bench_quiet bench_oci copy -q "docker://$ours/t/app:1" "oci:$work/pulled-ours-$2:1" || return 1
+  transfer_step "$1" attached push_layout_ms "$attached_pid" bench_quiet bench_oci copy -q "oci:$layout:latest" "docker://$attached/t/app:1" || return 1
+  transfer_step "$1" ours pull_layout_ms "$ours_pid" bench_quiet bench_oci copy -q --skip-attached "docker://$ours/t/app:1" "oci:$work/pulled-ours-$2:1" || return 1
   transfer_step "$1" skopeo pull_layout_ms "$theirs_pid" skopeo copy -q --src-tls-verify=false "docker://$theirs/t/app:1" "oci:$work/pulled-skopeo-$2:1" || return 1
-  # Like with like: both kept the manifest's digest.
-  for pulled in "$work/pulled-ours-$2" "$work/pulled-skopeo-$2"; do
+  transfer_step "$1" attached pull_layout_ms "$attached_pid" bench_quiet bench_oci copy -q "docker://$attached/t/app:1" "oci:$work/pulled-attached-$2:1" || return 1
+  # Like with like: all kept the manifest's digest.
+  for pulled in "$work/pulled-ours-$2" "$work/pulled-skopeo-$2" "$work/pulled-attached-$2"; do
     [ "$(python3 -c "import json; print(json.load(open('$pulled/index.json'))['manifests'][0]['digest'])")" = "$digest" ] ||
       { echo "$pulled does not hold $digest" >&2; return 1; }
   done
-  rm -rf "$work/pulled-ours-$2" "$work/pulled-skopeo-$2"
+  rm -rf "$work/pulled-ours-$2" "$work/pulled-skopeo-$2" "$work/pulled-attached-$2"
   bench_stop_scratch_registries
 }
 
