@@ -6,8 +6,8 @@ public sealed class TempDirectory : IDisposable
     public TempDirectory(string? prefix = null)
     {
         // Short: tools put Unix sockets below it (gpg-agent's, containerd's), and a socket path has at most 107 characters.
-        var name = $"{prefix ?? "t"}"[..Math.Min(16, (prefix ?? "t").Length)] + "-" + Guid.NewGuid().ToString("N")[..12];
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "oci-build-tests", name);
+        var stem = prefix ?? "t";
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "oci-build-tests", $"{stem[..Math.Min(16, stem.Length)]}-{Guid.NewGuid().ToString("N")[..12]}");
         Directory.CreateDirectory(Path);
     }
 
