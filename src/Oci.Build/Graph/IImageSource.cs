@@ -80,6 +80,21 @@ public interface IImageSink : IDisposable
     Task<BlobPushResult> PutBlobAsync(BlobContent blob, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Told, while the blobs still move, which manifests will be put later and under which references (<paramref name="tags"/>
+    /// as in <see cref="PutManifestAsync"/>): a sink may look them up meanwhile, so that putting them waits on no question
+    /// (a registry's HEAD). Nothing may be written here.
+    /// </summary>
+    void ExpectManifest(Descriptor descriptor, IReadOnlyList<string>? tags)
+    {
+    }
+
+    /// <summary>
+    /// True when manifests may be put at the same time (each still after the documents it names): a registry, where each
+    /// is a round trip. False: one after another, as the sink's own files need.
+    /// </summary>
+    bool PutsManifestsConcurrently => false;
+
+    /// <summary>
     /// Puts a manifest or index byte for byte under its digest. <paramref name="tags"/> null: a child of another document
     /// (by digest only); a list, possibly empty: a root the sink must name (each tag, or by digest). Returns false when
     /// every reference already named exactly these bytes.

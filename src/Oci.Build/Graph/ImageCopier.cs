@@ -102,6 +102,7 @@ public static class ImageCopier
         }
 
         StartPuts(graph);
+        ExpectManifests(sink, graph, roots);
         if (options.IncludeAttached)
         {
             try
@@ -114,6 +115,7 @@ public static class ImageCopier
                     roots = [.. roots, .. attached];
                     graph = await ImageWalker.WalkAsync(source, roots.Select(r => r.Descriptor).ToList(), cancellationToken, read: graph).ConfigureAwait(false);
                     StartPuts(graph);
+                    ExpectManifests(sink, graph, roots);
                 }
             }
             catch
@@ -125,22 +127,75 @@ public static class ImageCopier
             }
         }
         var results = (await Task.WhenAll(puts.Values).ConfigureAwait(false)).ToList();
-
-        var written = 0;
-        var rootDigests = roots.Select(r => r.Descriptor.Digest).ToHashSet();
-        foreach (var document in graph.Documents.Where(d => !rootDigests.Contains(d.Descriptor.Digest)))
-        {
-            if (await sink.PutManifestAsync(document.Descriptor, document.Content, null, cancellationToken).ConfigureAwait(false)) written++;
-        }
-        foreach (var group in roots.GroupBy(r => r.Descriptor.Digest))
-        {
-            var document = graph.Document(group.Key);
-            var tags = group.SelectMany(r => r.Tags).Distinct().ToList();
-            if (await sink.PutManifestAsync(group.First().Descriptor, document.Content, tags, cancellationToken).ConfigureAwait(false)) written++;
-        }
+        var written = await PutManifestsAsync(sink, graph, roots, cancellationToken).ConfigureAwait(false);
         options.BeforeCommit?.Invoke();
         await sink.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new CopyResult(graph, results, written);
+    }
+
+    /// <summary>A manifest or index as it will be put: a root with its tags, any other document by digest only (null).</summary>
+    private sealed record ManifestPut(Descriptor Descriptor, byte[] Content, IReadOnlyList<string>? Tags);
+
+    // A class and plain loops here, not tuples: every instantiation of the framework's generics over a value type (a
+    // tuple, a struct) is code that each build process JIT-compiles (ReadyToRun cannot precompile it). Measured: a first
+    // version of this with tuples and LINQ over them JIT-compiled 98 more methods in a warm push, more than its round
+    // trips saved on a loopback registry.
+    private static List<ManifestPut> Manifests(ImageGraph graph, IReadOnlyList<CopyRoot> roots)
+    {
+        var rootDigests = roots.Select(r => r.Descriptor.Digest).ToHashSet();
+        var manifests = new List<ManifestPut>();
+        foreach (var document in graph.Documents)
+            if (!rootDigests.Contains(document.Descriptor.Digest)) manifests.Add(new ManifestPut(document.Descriptor, document.Content, null));
+        foreach (var group in roots.GroupBy(r => r.Descriptor.Digest))
+            manifests.Add(new ManifestPut(group.First().Descriptor, graph.Document(group.Key).Content, group.SelectMany(r => r.Tags).Distinct().ToList()));
+        return manifests;
+    }
+
+    private static void ExpectManifests(IImageSink sink, ImageGraph graph, IReadOnlyList<CopyRoot> roots)
+    {
+        foreach (var manifest in Manifests(graph, roots)) sink.ExpectManifest(manifest.Descriptor, manifest.Tags);
+    }
+
+    /// <summary>
+    /// Children before parents, tags last: one after another, or, where the sink takes them concurrently, each as soon as
+    /// the documents it names are in: an index's manifests, and a referrer's subject when this copy writes it (the spec has
+    /// registries accept a referrer first, but GitLab's, for one, refused a missing subject until a 2025 flag, off by default).
+    /// </summary>
+    private static async Task<int> PutManifestsAsync(IImageSink sink, ImageGraph graph, IReadOnlyList<CopyRoot> roots, CancellationToken cancellationToken)
+    {
+        var manifests = Manifests(graph, roots);
+        var written = 0;
+        if (!sink.PutsManifestsConcurrently)
+        {
+            foreach (var manifest in manifests)
+                if (await sink.PutManifestAsync(manifest.Descriptor, manifest.Content, manifest.Tags, cancellationToken).ConfigureAwait(false)) written++;
+            return written;
+        }
+
+        var byDigest = new Dictionary<Digest, ManifestPut>();
+        foreach (var manifest in manifests) byDigest[manifest.Descriptor.Digest] = manifest;
+        var puts = new Dictionary<Digest, Task<bool>>();
+        Task<bool> Put(ManifestPut manifest)
+        {
+            if (puts.TryGetValue(manifest.Descriptor.Digest, out var started)) return started;
+            var document = graph.Document(manifest.Descriptor.Digest);
+            var named = new List<Task>();   // named by content digest: no cycle
+            foreach (var child in document.Index?.Manifests ?? [])
+                if (byDigest.TryGetValue(child.Digest, out var put)) named.Add(Put(put));
+            if (document.Manifest?.Subject is { } subject && byDigest.TryGetValue(subject.Digest, out var subjectPut)) named.Add(Put(subjectPut));
+            return puts[manifest.Descriptor.Digest] = PutAfter(named, manifest);
+        }
+        async Task<bool> PutAfter(List<Task> named, ManifestPut manifest)
+        {
+            await Task.WhenAll(named).ConfigureAwait(false);
+            return await sink.PutManifestAsync(manifest.Descriptor, manifest.Content, manifest.Tags, cancellationToken).ConfigureAwait(false);
+        }
+        var all = new List<Task>();
+        foreach (var manifest in manifests) all.Add(Put(manifest));
+        await Task.WhenAll(all).ConfigureAwait(false);
+        foreach (var put in puts.Values)
+            if (put.Result) written++;
+        return written;
     }
 
     /// <summary>

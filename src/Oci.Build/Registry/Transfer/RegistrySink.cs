@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using Oci.Build.Graph;
@@ -10,7 +11,8 @@ namespace Oci.Build.Registry.Transfer;
 /// <summary>
 /// A registry repository as a sink (<c>docker://HOST/REPO</c>). Blobs: HEAD, then a cross-repository mount from the
 /// given repositories of the same registry (those the credential may pull), then an upload that resumes (see
-/// <see cref="BlobUploader"/>). Manifests: PUT byte for byte, unless the reference already names those bytes. A blob
+/// <see cref="BlobUploader"/>). Manifests: PUT byte for byte, unless the reference already names those bytes (asked while
+/// the blobs move, when the copy says which manifests will follow), several at a time. A blob
 /// existing in some other repository counts for nothing. With <see cref="BlobPlacements"/>, a blob that another image of
 /// the same copy is uploading is waited for and mounted from where it lands.
 /// </summary>
@@ -25,7 +27,12 @@ public sealed class RegistrySink : IImageSink
     private readonly BlobPlacements? _placements;
     private readonly HashSet<string> _deniedSources = [];
     private readonly TaskCompletionSource _firstAnswer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<string, Task<ManifestLookup?>> _lookups = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _disposed = new();
     private int _puts;
+
+    /// <summary>What a reference named when it was looked up ahead (null: nothing). A class, as <see cref="ImageCopier"/> says why.</summary>
+    private sealed record ManifestLookup(Digest? Digest);
 
     /// <param name="mountSources">Repositories on the same registry that may already hold some blobs (the base image's).</param>
     /// <param name="placements">Shared with the sinks of the other images copied at the same time to this registry.</param>
@@ -97,11 +104,27 @@ public sealed class RegistrySink : IImageSink
         }
     }
 
+    public bool PutsManifestsConcurrently => true;
+
+    /// <summary>
+    /// Each reference's HEAD goes out now, beside the blobs (after the first blob's answer, like the other blobs, so the
+    /// token is known): putting the manifest later is then one round trip, not two. Measured on a one-line change of
+    /// HelloOci pushed to a loopback registry: the manifests (the image under two tags, its SBOM and referrers tag) took
+    /// eight round trips one after another, 44 ms of a 151 ms push.
+    /// </summary>
+    public void ExpectManifest(Descriptor descriptor, IReadOnlyList<string>? tags)
+    {
+        foreach (var reference in References(descriptor, tags)) _lookups.GetOrAdd(reference, LookUpAsync);
+    }
+
     public async Task<bool> PutManifestAsync(Descriptor descriptor, byte[] content, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
     {
+        var references = References(descriptor, tags);
+        var puts = new Task<bool>[references.Count];
+        for (var i = 0; i < puts.Length; i++) puts[i] = PutManifestAsync(descriptor, content, references[i], cancellationToken);
+        await Task.WhenAll((Task[])puts).ConfigureAwait(false);
         var written = false;
-        foreach (var reference in tags is { Count: > 0 } ? tags : [descriptor.Digest.ToString()])
-            written |= await PutManifestAsync(descriptor, content, reference, cancellationToken).ConfigureAwait(false);
+        foreach (var put in puts) written |= put.Result;
         return written;
     }
 
@@ -109,6 +132,24 @@ public sealed class RegistrySink : IImageSink
 
     public void Dispose()
     {
+        _disposed.Cancel();   // lookups still waiting for a first blob that never got an answer
+        _disposed.Dispose();
+    }
+
+    private static IReadOnlyList<string> References(Descriptor descriptor, IReadOnlyList<string>? tags) => tags is { Count: > 0 } ? tags : [descriptor.Digest.ToString()];
+
+    /// <summary>The reference's HEAD; null when it failed (only a head start: putting the manifest asks again and reports).</summary>
+    private async Task<ManifestLookup?> LookUpAsync(string reference)
+    {
+        try
+        {
+            await _firstAnswer.Task.WaitAsync(_disposed.Token).ConfigureAwait(false);
+            return new ManifestLookup(await _client.HeadManifestAsync(_repository, reference, _scopes, _disposed.Token).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The blob into a temporary file, verified on the way; read asynchronously (see <see cref="StreamCopy"/>).</summary>
@@ -150,7 +191,12 @@ public sealed class RegistrySink : IImageSink
     /// <summary>PUTs a manifest unless the reference already names exactly these bytes. Returns true when written.</summary>
     private async Task<bool> PutManifestAsync(Descriptor descriptor, byte[] content, string reference, CancellationToken cancellationToken)
     {
-        if (await _client.HeadManifestAsync(_repository, reference, _scopes, cancellationToken).ConfigureAwait(false) == descriptor.Digest)
+        // A lookup made ahead settles it when it found other bytes or none (the PUT is due either way) and when it found these
+        // bytes by digest (a digest names them forever). A tag that named these bytes is asked again: it may have moved since.
+        var ahead = _lookups.TryGetValue(reference, out var lookup) ? await lookup.ConfigureAwait(false) : null;
+        var settled = ahead is not null && (ahead.Digest != descriptor.Digest || reference == descriptor.Digest.ToString());
+        var current = settled ? ahead!.Digest : await _client.HeadManifestAsync(_repository, reference, _scopes, cancellationToken).ConfigureAwait(false);
+        if (current == descriptor.Digest)
         {
             _log.Detail($"  {_repository}:{reference} already is {descriptor.Digest}");
             return false;
