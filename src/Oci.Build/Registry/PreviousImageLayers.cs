@@ -125,13 +125,13 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
         {
             // Not gzip/zstd at all, or not the bytes its digest names: this build compresses the layer itself.
             File.Delete(temp);
-            return new Fetched(null, default, 0, ex.Message, true);
+            return new Fetched(null, null, 0, ex.Message, true);
         }
         catch (Exception ex) when (ex is OciException or IOException or HttpRequestException or OperationCanceledException)
         {
             // The download failed (the network, the registry): nothing wrong with the image, the layer is built here.
             File.Delete(temp);
-            return new Fetched(null, default, 0, ex.Message, false);
+            return new Fetched(null, null, 0, ex.Message, false);
         }
     }
 
@@ -210,5 +210,5 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
     }
 
     /// <summary>A fetched layer: its file (in the store's scratch) and its tar's digest and size; or why there is none.</summary>
-    private sealed record Fetched(string? TempFile, Digest TarDigest, long TarSize, string? Failure, bool NotTheBlob);
+    private sealed record Fetched(string? TempFile, Digest? TarDigest, long TarSize, string? Failure, bool NotTheBlob);
 }

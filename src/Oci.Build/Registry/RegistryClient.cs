@@ -63,9 +63,9 @@ public sealed class RegistryClient(RegistryConnection connection)
 
     private ManifestDocument Check(HttpResponseMessage response, byte[] content, string repository, string reference)
     {
-        var parsed = Digest.TryParse(reference, out var expected);
-        var digest = Digest.Of(content, parsed ? expected.Algorithm : "sha256");
-        if (parsed && expected != digest)
+        Digest.TryParse(reference, out var expected);
+        var digest = Digest.Of(content, expected?.Algorithm ?? "sha256");
+        if (expected is not null && expected != digest)
             throw new OciException(ErrorCodes.RegistryDigestMismatch,
                 $"{Endpoint.Host}/{repository}@{expected} served a manifest whose digest is {digest}; the registry (or something between) changed it. Nothing was used.");
         if (response.Headers.TryGetValues("Docker-Content-Digest", out var values) && Digest.TryParse(values.FirstOrDefault(), out var claimed) && claimed.Algorithm == digest.Algorithm

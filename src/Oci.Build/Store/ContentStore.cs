@@ -150,7 +150,7 @@ public sealed class ContentStore(string root)
         {
             var layer = JsonSerializer.Deserialize(File.ReadAllBytes(path), EntryJson.TypeInfo<CachedLayer>());
             // A cache entry is only as good as its blob: a missing or truncated blob makes it a miss.
-            return layer is not null && Has(layer.Digest, layer.Size) ? layer : null;
+            return layer is { DiffId: not null, Digest: not null, MediaType: not null } && Has(layer.Digest, layer.Size) ? layer : null;
         }
         catch (Exception ex) when (ex is JsonException or IOException)
         {

@@ -27,7 +27,7 @@ public class ImageReferenceTests
         const string digest = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         var reference = ImageReference.Parse($"registry.example.net/team/app:1.0@{digest}");
         Assert.Equal("1.0", reference.Tag);
-        Assert.Equal(digest, reference.Digest.ToString());
+        Assert.Equal(digest, reference.Digest?.ToString());
         Assert.Equal(digest, reference.ManifestReference);
         Assert.Equal($"registry.example.net/team/app:1.0@{digest}", reference.ToString());
     }
