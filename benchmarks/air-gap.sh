@@ -11,6 +11,7 @@ repo=$(pwd)
 source benchmarks/lib.sh
 runs=${RUNS:-1}
 work=$(mktemp -d /tmp/oci-airgap.XXXXXX)
+bench_own_tmp "$work"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done

@@ -7,7 +7,9 @@
 #   bash benchmarks/delta.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benchmarks/lib.sh
 work=$(mktemp -d /tmp/oci-delta.XXXXXX)
+bench_own_tmp "$work"
 trap 'rm -rf "$work"' EXIT
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 

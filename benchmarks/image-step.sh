@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 source benchmarks/lib.sh
 runs=${RUNS:-3}
 work=$(mktemp -d)
+bench_own_tmp "$work"
 trap 'bench_stop_registry; rm -rf "$work"' EXIT
 bench_start_registry "$work"
 

@@ -28,6 +28,7 @@ memory=${MEMORY:-1}
 cases=" ${CASES:-build fresh encrypt transfer airgap} "
 has_case() { [[ $cases == *" $1 "* ]]; }
 work=$(mktemp -d /tmp/oci-bench.XXXXXX)
+bench_own_tmp "$work"
 version="0.0.0-bench.$(date +%Y%m%d%H%M%S).$$"
 nuget_root=${NUGET_PACKAGES:-$HOME/.nuget/packages}
 cleanup() {

@@ -15,6 +15,7 @@ layers=${LAYERS:-4}
 layer_mb=${LAYER_MB:-16}
 parallel=${PARALLEL:-8}
 work=$(mktemp -d /tmp/oci-serve-bench.XXXXXX)
+bench_own_tmp "$work"
 serve_pid=
 cleanup() {
   [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null || true

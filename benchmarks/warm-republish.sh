@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 source benchmarks/lib.sh
 runs=${RUNS:-3}
 work=$(mktemp -d)
+bench_own_tmp "$work"
 program=samples/HelloOci/Program.cs
 cp "$program" "$work/Program.cs"
 trap 'cp "$work/Program.cs" "$program"; rm -rf "$work"' EXIT
