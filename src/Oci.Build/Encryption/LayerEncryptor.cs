@@ -23,6 +23,9 @@ public sealed class LayerEncryptor
     private readonly IReadOnlyList<EncryptionRecipient> _recipients;
     private readonly KeyWrapContext _context;
     private readonly ILayerCipher _cipher;
+    // Layers may be encrypted at the same time (the cipher is stateless); the key wrappers are not promised to be
+    // thread-safe (BouncyCastle's OpenPGP, a key provider's process), and wrapping a key takes a millisecond: one at a time.
+    private readonly Lock _wrapping = new();
 
     public LayerEncryptor(IBuildLog log, ContentStore store, IReadOnlyList<EncryptionRecipient> recipients, KeyWrapContext context, ILayerCipher? cipher = null)
     {
@@ -115,6 +118,11 @@ public sealed class LayerEncryptor
 
     /// <summary>One entry per scheme (per annotation key) covering all its recipients, as one ocicrypt run writes.</summary>
     private Dictionary<string, string> Wrap(byte[] privateOptions)
+    {
+        lock (_wrapping) return WrapOneAtATime(privateOptions);
+    }
+
+    private Dictionary<string, string> WrapOneAtATime(byte[] privateOptions)
     {
         var annotations = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var group in _recipients.GroupBy(r => r.Wrapper))

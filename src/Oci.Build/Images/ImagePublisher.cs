@@ -75,16 +75,22 @@ public sealed class ImagePublisher(IBuildLog log, IEnumerable<IBaseImageProvider
         var stopwatch = Stopwatch.StartNew();
         var named = baseImage.Layers.Select(l => new NamedLayer(LayerSelection.BaseName, l, IsBase: true))
             .Concat(layers.Select(l => new NamedLayer(l.Name, l.Descriptor, IsBase: false))).ToList();
-        var encrypted = new Dictionary<Digest, EncryptedLayer>();
         var selected = LayerSelection.Resolve(named, selection);
-        foreach (var layer in named.Select(l => l.Descriptor).Where(d => selected.Contains(d.Digest)))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (encrypted.ContainsKey(layer.Digest)) continue;
-            var built = layers.FirstOrDefault(l => l.Descriptor.Digest == layer.Digest);
-            // A built layer is a sealed store file (trusted as the layout writer trusts it); a base layer's stream verifies itself.
-            encrypted[layer.Digest] = encryptor.Encrypt(layer, built is not null ? () => File.OpenRead(built.BlobPath) : () => baseImage.Blobs!.OpenBlob(layer));
-        }
+        var chosen = named.Select(l => l.Descriptor).Where(d => selected.Contains(d.Digest)).DistinctBy(d => d.Digest).ToList();
+        // Each layer on a core of its own, largest first: a cold build of an app with a runtime and a packages layer
+        // encrypted them one after another on one core while the other waited (AES-CTR and HMAC-SHA256 are one stream each).
+        var results = new EncryptedLayer[chosen.Count];
+        Parallel.ForEachAsync(Enumerable.Range(0, chosen.Count).OrderByDescending(i => chosen[i].Size),
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, (i, _) =>
+            {
+                var layer = chosen[i];
+                var built = layers.FirstOrDefault(l => l.Descriptor.Digest == layer.Digest);
+                // A built layer is a sealed store file (trusted as the layout writer trusts it); a base layer's stream verifies itself.
+                results[i] = encryptor.Encrypt(layer, built is not null ? () => File.OpenRead(built.BlobPath) : () => baseImage.Blobs!.OpenBlob(layer));
+                return ValueTask.CompletedTask;
+            }).GetAwaiter().GetResult();   // the first failure itself, not wrapped
+        var encrypted = new Dictionary<Digest, EncryptedLayer>();
+        for (var i = 0; i < chosen.Count; i++) encrypted[chosen[i].Digest] = results[i];
         log.Detail($"Encrypted {encrypted.Count} layer(s) in {stopwatch.Elapsed.TotalMilliseconds:F0} ms.");
         return encrypted;
     }
