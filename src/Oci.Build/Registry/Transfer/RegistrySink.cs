@@ -130,11 +130,9 @@ public sealed class RegistrySink : IImageSink
 
     public Task CommitAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public void Dispose()
-    {
-        _disposed.Cancel();   // lookups still waiting for a first blob that never got an answer
-        _disposed.Dispose();
-    }
+    // Lookups still waiting for a first blob that never got an answer end here. The source is not disposed: a lookup may
+    // still read its token, and without a timer it holds nothing to release. Disposing twice is harmless.
+    public void Dispose() => _disposed.Cancel();
 
     private static IReadOnlyList<string> References(Descriptor descriptor, IReadOnlyList<string>? tags) => tags is { Count: > 0 } ? tags : [descriptor.Digest.ToString()];
 
