@@ -16,7 +16,7 @@ namespace Oci.Build.IO;
 /// part of the format: changing <see cref="BlockSize"/> changes every digest.
 /// </para>
 /// <para>
-/// Memory is bounded: at most <c>workers</c> blocks are being compressed while one more fills, whatever the stream's length.
+/// Memory is bounded: at most twice <c>workers</c> blocks are compressed or waiting while one more fills, whatever the stream's length.
 /// </para>
 /// .NET's GZipStream is single-threaded and no kept package offers a deterministic parallel gzip, hence this class; it
 /// still uses the runtime's deflate (zlib-ng) for every block and System.IO.Hashing for the CRC.
@@ -126,7 +126,10 @@ public sealed class ParallelGzipStream : ForwardOnlyWriteStream
         }
         var level = _level;
         _inFlight.Enqueue(Task.Run(() => Compress(block, length, final, level)));
-        while (_inFlight.Count >= _workers) WriteOldest();
+        // Blocks are written in order, so the writer waits for the oldest. With no more blocks in flight than workers, a
+        // worker that finished a newer block idled until the oldest was done and the writer had filled the next one; one
+        // block queued per worker keeps every worker busy. A 105 MB tar on 2 cores: 0.98 s -> 0.87 s (1.7 s of CPU).
+        while (_inFlight.Count >= _workers * 2) WriteOldest();
     }
 
     private void WriteOldest() => Write(_inFlight.Dequeue().GetAwaiter().GetResult());
