@@ -20,6 +20,12 @@ public interface IPreviousLayers
     bool HasLayers(LayerCompression compression);
 
     /// <summary>
+    /// Whether <see cref="HasLayers"/> answers at once: the previous image has been read (or found unreadable). Until
+    /// then a fresh runner's builder hashes its tars while it waits, rather than after.
+    /// </summary>
+    bool IsRead { get; }
+
+    /// <summary>
     /// Returns at once, having started reading the previous image (its manifest and config) in the background, so that
     /// those round trips overlap the build's own start (resolving the base, planning the layers) rather than follow it.
     /// </summary>

@@ -73,10 +73,18 @@ public sealed class LayerBuilder(ContentStore cache, LayerCompression compressio
         // the cache (files touched but unchanged) or the previous image may already hold this tar compressed; an empty
         // cache with nothing to ask skips it.
         Digest? expectedDiffId = null;
-        var askPrevious = previous is not null && layer.Entries.Sum(e => e.Size) >= PreviousImageMinimumBytes && previous.HasLayers(compression);
-        if (askPrevious || cache.HasCompressed(compression))
+        var mayAskPrevious = previous is not null && layer.Entries.Sum(e => e.Size) >= PreviousImageMinimumBytes;
+        var cacheHasCompressed = cache.HasCompressed(compression);
+        // A fresh runner whose previous image is still being read hashes meanwhile: the read (round trips, most of a
+        // tenth of a second) and the tar pass overlap instead of following each other, and the layers fetched ahead are
+        // checked on a core this pass no longer holds. Abandoned as soon as the image turns out to hold nothing to ask.
+        var hashedWhileReading = mayAskPrevious && !cacheHasCompressed && !previous!.IsRead
+            ? HashTar(layer, abandonWhen: NothingToAsk(previous))
+            : null;
+        var askPrevious = mayAskPrevious && previous!.HasLayers(compression);
+        if (askPrevious || cacheHasCompressed)
         {
-            var (diffId, size) = HashTar(layer);
+            var (diffId, size) = hashedWhileReading ?? HashTar(layer)!;
             if (cache.FindByDiffId(diffId, compression) is { } known)
             {
                 cache.Remember(selector, known, compression);
@@ -127,11 +135,46 @@ public sealed class LayerBuilder(ContentStore cache, LayerCompression compressio
             new Descriptor { MediaType = cached.MediaType, Digest = cached.Digest, Size = cached.Size },
             cached.DiffId, cached.UncompressedSize, cache.BlobPath(cached.Digest), origin);
 
-    private (Digest DiffId, long Size) HashTar(LayerSpec layer)
+    /// <summary>True once the previous image is read and holds no layer of this compression (asked once, then remembered).</summary>
+    private Func<bool> NothingToAsk(IPreviousLayers previousLayers)
     {
-        using var sink = new DigestingStream(Stream.Null);
-        LayerTarBuilder.Write(layer, sink, tar);
-        return (sink.Digest, sink.BytesWritten);
+        bool? nothing = null;
+        return () =>
+        {
+            if (nothing is null && previousLayers.IsRead) nothing = !previousLayers.HasLayers(compression);
+            return nothing == true;
+        };
+    }
+
+    /// <summary>The layer's tar digest and size; null when <paramref name="abandonWhen"/> turned true before the end.</summary>
+    private TarDigest? HashTar(LayerSpec layer, Func<bool>? abandonWhen = null)
+    {
+        using var sink = new DigestingStream(abandonWhen is null ? Stream.Null : new Abandonable(abandonWhen));
+        try
+        {
+            LayerTarBuilder.Write(layer, sink, tar);
+        }
+        catch (OperationCanceledException) when (abandonWhen is not null && abandonWhen())
+        {
+            return null;
+        }
+        return new TarDigest(sink.Digest, sink.BytesWritten);
+    }
+
+    // A class, not a tuple: generic code over value types is compiled at run time in every build (see Digest).
+    private sealed record TarDigest(Digest DiffId, long Size);
+
+    /// <summary>Discards what is written, and stops the writer once the pass it serves has become pointless.</summary>
+    private sealed class Abandonable(Func<bool> abandonWhen) : ForwardOnlyWriteStream
+    {
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (abandonWhen()) throw new OperationCanceledException("The tar pass was abandoned: nothing to ask the previous image.");
+        }
+
+        public override void Flush() { }
     }
 
     /// <summary>A hash of everything that decides the layer's bytes without reading file contents (Jib's "selector").</summary>

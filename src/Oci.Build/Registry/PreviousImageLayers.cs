@@ -28,6 +28,8 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
     private RegistrySource? _source;
     private IReadOnlyDictionary<Digest, Descriptor>? _layers;
     private bool _loaded;
+    // Set once _layers holds the answer (read without the lock: a builder polls it while it hashes).
+    private bool _read;
     // One fetch per layer, whoever asks first (the fetch ahead, or a layer of the build): never two downloads of a blob.
     private readonly ConcurrentDictionary<Digest, Lazy<Task<Fetched>>> _fetches = new();
     private readonly ConcurrentBag<string> _temps = [];
@@ -42,6 +44,8 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
     public string Description => reference;
 
     public bool HasLayers(LayerCompression compression) => Layers().Values.Any(l => Accepts(l.MediaType, compression));
+
+    public bool IsRead => Volatile.Read(ref _read);
 
     public void StartReading() => _reading ??= Blocking(Layers);
 
@@ -172,6 +176,7 @@ public sealed class PreviousImageLayers(RegistrySettings settings, IBuildLog log
             {
                 _loaded = true;
                 _layers = Load();
+                Volatile.Write(ref _read, true);
             }
             return _layers ?? new Dictionary<Digest, Descriptor>();
         }
