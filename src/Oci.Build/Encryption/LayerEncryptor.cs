@@ -73,18 +73,25 @@ public sealed class LayerEncryptor
 
     /// <param name="layer">The plaintext layer as the image describes it.</param>
     /// <param name="openPlaintext">Its bytes; the stream must verify itself against <paramref name="layer"/> (its last read throws on a mismatch).</param>
-    public EncryptedLayer Encrypt(Descriptor layer, Func<Stream> openPlaintext)
+    public EncryptedLayer Encrypt(Descriptor layer, Func<Stream> openPlaintext) => FindEncrypted(layer) ?? EncryptAnew(layer, openPlaintext);
+
+    /// <summary>The ciphertext an earlier build made of this layer for the same recipients (a store lookup), or null.</summary>
+    /// <exception cref="OciException">The layer cannot be encrypted (already encrypted, or not an image layer).</exception>
+    public EncryptedLayer? FindEncrypted(Descriptor layer)
     {
         if (!EncryptionAnnotations.IsEncryptableLayer(MediaTypes.ToOciLayer(layer.MediaType)))
             throw new OciException(ErrorCodes.UnknownEncryptLayer,
                 $"Layer {layer.Digest} has media type '{layer.MediaType}', which cannot be encrypted (already encrypted, or not an image layer).");
+        if (_store.FindCiphertext(layer.Digest, RecipientSet) is not { } cached) return null;
+        _log.Detail($"  layer {layer.Digest}: ciphertext {cached.Digest} reused (same content, same recipients)");
+        return new EncryptedLayer(layer.Digest, cached, _store.BlobPath(cached.Digest), Reused: true);
+    }
 
-        if (_store.FindCiphertext(layer.Digest, RecipientSet) is { } cached)
-        {
-            _log.Detail($"  layer {layer.Digest}: ciphertext {cached.Digest} reused (same content, same recipients)");
-            return new EncryptedLayer(layer.Digest, cached, _store.BlobPath(cached.Digest), Reused: true);
-        }
-
+    /// <summary>Encrypts the layer with a new key, whatever the store holds (<see cref="FindEncrypted"/> looks first).</summary>
+    /// <param name="layer">The plaintext layer as the image describes it (<see cref="FindEncrypted"/> checked it can be encrypted).</param>
+    /// <param name="openPlaintext">Its bytes; the stream must verify itself against <paramref name="layer"/>.</param>
+    public EncryptedLayer EncryptAnew(Descriptor layer, Func<Stream> openPlaintext)
+    {
         var options = _cipher.GenerateKey() with { Digest = layer.Digest.ToString() };
         var temp = _store.NewTempFile();
         try
