@@ -175,7 +175,8 @@ public sealed class ParallelGzipStream : ForwardOnlyWriteStream
         }
     }
 
-    private readonly record struct CompressedBlock(byte[] Buffer, int Length);
+    // A class, not a struct: Task<T> over a struct of ours is compiled at run time in every build (see Digest).
+    private sealed record CompressedBlock(byte[] Buffer, int Length);
 
     /// <summary>A growable write buffer from the array pool, so compressed blocks do not churn the large-object heap.</summary>
     private sealed class PooledBufferStream(int capacity) : ForwardOnlyWriteStream
