@@ -97,6 +97,7 @@ public sealed class LayerBuilder(ContentStore cache, LayerCompression compressio
             }
             expectedDiffId = diffId;
         }
+        else expectedDiffId = hashedWhileReading?.DiffId;   // finished before the read said there was nothing to ask
 
         var temp = cache.NewTempFile();
         CachedLayer built;
