@@ -66,7 +66,8 @@ bench_ours() {
 bench_sdk() {
   local project=$1 log=$2; shift 2
   bench_settle
-  DOTNET_CONTAINER_INSECURE_REGISTRIES="$BENCH_REGISTRY${BENCH_PUSH_REGISTRY:+;$BENCH_PUSH_REGISTRY}" dotnet publish "$project" -c Release -nodeReuse:false \
+  DOTNET_CONTAINER_INSECURE_REGISTRIES="$BENCH_REGISTRY${BENCH_PUSH_REGISTRY:+;$BENCH_PUSH_REGISTRY}" XDG_CACHE_HOME="${BENCH_SDK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}}" \
+    dotnet publish "$project" -c Release -nodeReuse:false \
     -clp:PerformanceSummary -t:PublishContainer -p:EnableOciBuild=false -p:EnableSdkContainerSupport=true "$@" >"$log" 2>&1
 }
 
@@ -116,5 +117,7 @@ bench_stop_scratch_registries() {
 bench_cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }
 
 # bench_own_tmp DIR: what the SDK, MSBuild and the tools put in the temp folder goes under DIR/tmp, removed with DIR
-# (`dotnet publish` alone leaves two empty folders in /tmp on every run: hundreds per benchmark run otherwise).
-bench_own_tmp() { mkdir -p "$1/tmp" && export TMPDIR="$1/tmp"; }
+# (`dotnet publish` alone leaves two empty folders in /tmp on every run: hundreds per benchmark run otherwise); the SDK's
+# container content store (XDG_CACHE_HOME/dotnet/Containers, every layer it ever pulled or compressed, never pruned: it
+# had grown to 53 GB over the benchmark runs and filled the disk) goes under DIR/sdk-cache.
+bench_own_tmp() { mkdir -p "$1/tmp" "$1/sdk-cache" && export TMPDIR="$1/tmp" BENCH_SDK_CACHE="$1/sdk-cache"; }

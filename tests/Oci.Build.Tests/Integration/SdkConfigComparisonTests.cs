@@ -95,7 +95,11 @@ public sealed class SdkConfigComparisonTests : IDisposable
         {
             ["EnableOciBuild"] = "false",
             ["ContainerRepository"] = "sdk/hello",
-        }, environment, ["-t:PublishContainer"]).EnsureSuccess("dotnet publish -t:PublishContainer with the SDK's implementation");
+        }, new Dictionary<string, string?>(environment)
+        {
+            // The SDK keeps every layer it pulls or compresses in XDG_CACHE_HOME/dotnet/Containers and never prunes it.
+            ["XDG_CACHE_HOME"] = _work.Combine("sdk-cache"),
+        }, ["-t:PublishContainer"]).EnsureSuccess("dotnet publish -t:PublishContainer with the SDK's implementation");
         Assert.DoesNotContain("OciBuildImage", sdk.Output);
         // -p:Version and SourceLink's properties are the project's: they must not compile the task assembly from src/ again
         // (every other publish here uses that same bin/ folder and would see Oci.Build change under it).
