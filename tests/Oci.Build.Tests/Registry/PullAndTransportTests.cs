@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Oci.Build.Store;
 using Oci.Build.Graph;
@@ -63,6 +64,31 @@ public sealed class PullAndTransportTests
         Assert.Equal(ErrorCodes.RegistryDigestMismatch, error.Code);
         Assert.False(File.Exists(harness.ContentStore.BlobPath(layer)));
         Assert.Empty(Directory.Exists(Path.Combine(harness.Cache, "tmp")) ? Directory.GetFiles(Path.Combine(harness.Cache, "tmp")) : []);
+    }
+
+    [Fact]
+    public void A_copy_from_a_registry_asks_once_for_the_manifest_it_resolved()
+    {
+        using var harness = new EngineHarness();
+        using var registry = new RegistryServer();
+        var layout = harness.Combine("base");
+        TestImages.Base(harness.Work, layout, harness.Combine("build-cache"), 64 * 1024);
+        harness.Push(layout, registry.Host, "lib/once", "1");
+        using var proxy = new FaultProxy(registry.Host);
+        var manifestGets = new ConcurrentQueue<string>();
+        proxy.Rule = request =>
+        {
+            if (request.IsManifestGet) manifestGets.Enqueue(request.Path);
+            return null;
+        };
+
+        var copy = harness.Combine("copy");
+        var (exit, _, error) = DotnetOci.Run("copy", "--skip-attached", $"docker://{proxy.Host}/lib/once:1", $"oci:{copy}:1");
+
+        Assert.True(exit == 0, error);
+        Assert.Equal(TestImages.ManifestDigest(layout), TestImages.ManifestDigest(copy));
+        // The tag's answer is the manifest (its digest computed from those bytes): not asked for again by digest.
+        Assert.Equal(["/v2/lib/once/manifests/1"], manifestGets);
     }
 
     [Fact]
@@ -142,7 +168,7 @@ public sealed class PullAndTransportTests
     public void A_plain_HTTP_registry_on_a_loopback_address_is_reached_without_a_TLS_attempt_and_a_TLS_one_still_over_TLS()
     {
         using var harness = new EngineHarness();
-        var schemes = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var schemes = new ConcurrentQueue<string>();
         harness.Transport = harness.Transport with { WrapHandler = inner => new RecordingHandler(inner, schemes) };
         var layout = harness.Combine("base");
         TestImages.Base(harness.Work, layout, harness.Cache, 8 * 1024);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Oci.Build.Graph;
 using Oci.Build.Oci;
 using Oci.Build.Registry.Auth;
@@ -20,6 +21,9 @@ public sealed class RegistrySource : IImageSource
 {
     private readonly IReadOnlyList<RegistryRepository> _locations;
     private readonly IBuildLog? _log;
+    // The documents resolved so far, by their digest (computed from the bytes served, so these are those bytes): a copy
+    // reads the manifest it has just resolved, and asking the registry again would only cost a round trip.
+    private readonly ConcurrentDictionary<Digest, byte[]> _resolved = new();
 
     public RegistrySource(RegistryClient client, string repository) : this([new RegistryRepository(client, repository)])
     {
@@ -41,12 +45,17 @@ public sealed class RegistrySource : IImageSource
     /// <summary>The document a tag or digest names, with the location that served it (for the log).</summary>
     public Task<(ManifestDocument Document, RegistryRepository Location)> ResolveWithLocationAsync(string? reference, CancellationToken cancellationToken) =>
         FromFirstAsync(reference ?? "latest", async location =>
-            (await location.Client.GetManifestAsync(location.Repository, reference ?? "latest", Scopes(location), cancellationToken).ConfigureAwait(false), location));
+        {
+            var document = await location.Client.GetManifestAsync(location.Repository, reference ?? "latest", Scopes(location), cancellationToken).ConfigureAwait(false);
+            _resolved.TryAdd(document.Descriptor.Digest, document.Content);
+            return (document, location);
+        });
 
     public Task<byte[]> ReadManifestAsync(Descriptor descriptor, CancellationToken cancellationToken)
     {
         if (descriptor.Size > OciJson.MaxDocumentSize)
             throw new OciException(ErrorCodes.InvalidDocument, $"The manifest {descriptor.Digest} in {Description} claims {descriptor.Size} bytes; documents over {OciJson.MaxDocumentSize} bytes are refused.");
+        if (_resolved.TryGetValue(descriptor.Digest, out var resolved) && resolved.Length == descriptor.Size) return Task.FromResult(resolved);
         return FromFirstAsync(descriptor.Digest.ToString(), async location =>
         {
             // GetManifestAsync checks the digest; the size is the descriptor's other half.
