@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 
@@ -68,34 +69,49 @@ public sealed class AesCtrHmacSha256Cipher : ILayerCipher
         // A blob of one chunk (an app layer after a one-line change) is done on this thread: a second thread and the
         // channels between them cost more to start than the work they would share.
         if (input.CanSeek && input.Length - input.Position <= ChunkSize)
-        {
-            var data = new byte[input.Length - input.Position];
-            var length = ReadFully(input, data);
-            // The HMAC covers the ciphertext: the input before transforming when decrypting, the output when encrypting.
-            if (transform && !hmacBeforeTransform) keystream.Transform(data.AsSpan(0, length));
-            hmac.AppendData(data, 0, length);
-            if (transform && hmacBeforeTransform) keystream.Transform(data.AsSpan(0, length));
-            output.Write(data, 0, length);
-            return hmac.GetHashAndReset();
-        }
+            ProcessWhole(input, output, keystream, hmac, transform, hmacBeforeTransform);
+        else
+            ProcessInChunks(input, output, keystream, hmac, transform, hmacBeforeTransform);
+        return hmac.GetHashAndReset();
+    }
+
+    private static void ProcessWhole(Stream input, Stream output, AesCtrKeystream keystream, IncrementalHash hmac, bool transform, bool hmacBeforeTransform)
+    {
+        var data = new byte[input.Length - input.Position];
+        var length = ReadFully(input, data);
+        // The HMAC covers the ciphertext: the input before transforming when decrypting, the output when encrypting.
+        if (transform && !hmacBeforeTransform) keystream.Transform(data.AsSpan(0, length));
+        hmac.AppendData(data, 0, length);
+        if (transform && hmacBeforeTransform) keystream.Transform(data.AsSpan(0, length));
+        output.Write(data, 0, length);
+    }
+
+    /// <summary>
+    /// The two-thread pass over a larger blob. A method of its own, not inlined: compiling a method compiles what it names,
+    /// and a warm build that encrypts only a small app layer would otherwise load System.Threading.Channels and compile
+    /// the channels' generic code (a few ms of JIT in every such build) for a path it never takes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ProcessInChunks(Stream input, Stream output, AesCtrKeystream keystream, IncrementalHash hmac, bool transform, bool hmacBeforeTransform)
+    {
         var free = Channel.CreateBounded<byte[]>(3);
-        var full = Channel.CreateBounded<(byte[] Buffer, int Length, byte[]? Original)>(2);
+        var full = Channel.CreateBounded<Chunk>(2);
         for (var i = 0; i < 3; i++) free.Writer.TryWrite(new byte[ChunkSize]);
 
         var consumer = Task.Run(async () =>
         {
             try
             {
-                await foreach (var (buffer, length, original) in full.Reader.ReadAllAsync().ConfigureAwait(false))
+                await foreach (var chunk in full.Reader.ReadAllAsync().ConfigureAwait(false))
                 {
                     // The HMAC covers the ciphertext: the input when decrypting (kept before transforming), the output when encrypting.
                     // It runs beside the write, which usually hashes too (the blob's digest): SHA-256 twice is this pass's
                     // largest cost, and on two cores the two hashes take the time of one.
                     Parallel.Invoke(
-                        () => hmac.AppendData((original ?? buffer).AsSpan(0, length)),
-                        () => output.Write(buffer, 0, length));
-                    if (original is not null) System.Buffers.ArrayPool<byte>.Shared.Return(original);
-                    await free.Writer.WriteAsync(buffer).ConfigureAwait(false);
+                        () => hmac.AppendData((chunk.Original ?? chunk.Buffer).AsSpan(0, chunk.Length)),
+                        () => output.Write(chunk.Buffer, 0, chunk.Length));
+                    if (chunk.Original is not null) System.Buffers.ArrayPool<byte>.Shared.Return(chunk.Original);
+                    await free.Writer.WriteAsync(chunk.Buffer).ConfigureAwait(false);
                 }
             }
             catch (Exception ex)
@@ -120,7 +136,7 @@ public sealed class AesCtrHmacSha256Cipher : ILayerCipher
                     Buffer.BlockCopy(buffer, 0, original, 0, length);
                 }
                 if (transform) keystream.Transform(buffer.AsSpan(0, length));
-                full.Writer.WriteAsync((buffer, length, original)).AsTask().GetAwaiter().GetResult();
+                full.Writer.WriteAsync(new Chunk(buffer, length, original)).AsTask().GetAwaiter().GetResult();
                 if (length < buffer.Length) break;
             }
         }
@@ -133,8 +149,10 @@ public sealed class AesCtrHmacSha256Cipher : ILayerCipher
             full.Writer.TryComplete();
             consumer.GetAwaiter().GetResult();
         }
-        return hmac.GetHashAndReset();
     }
+
+    /// <summary>A chunk on its way to the HMAC and the output; <see cref="Original"/>: the input before the transform, when the HMAC needs it.</summary>
+    private sealed record Chunk(byte[] Buffer, int Length, byte[]? Original);
 
     private static int ReadFully(Stream input, byte[] buffer)
     {
