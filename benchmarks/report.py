@@ -153,7 +153,8 @@ What is measured:
   layer on every run).
 - encrypted: the package wiring with `ContainerEncrypt` for one RSA (`jwe:`) recipient against the same build without;
   image step = `BuildOciImage`, which encrypts the layers it built before it writes the layout; cold (empty cache) and
-  a one-line change with a warm cache; which of the two goes first alternates with the repetition.
+  a one-line change with a warm cache (three changes a repetition, so the warm rows are medians of three times as many
+  runs, the two builds taking turns); which of the two goes first alternates with the repetition.
 - transfers: the HelloOci layout pushed with `dotnet oci copy` (the tool packages the SDK package carries, installed
   with `dotnet tool install`, which picks the linux-x64 one, a native program (Native AOT)) and with `skopeo copy`, each to an empty `docker-registry`, then copied back into an
   empty layout (all keep the manifest digest; the script checks). Like with like: skopeo copies the image alone, and so
